@@ -1,0 +1,108 @@
+import json
+
+import pytest
+
+from sceneedit.errors import InvalidInputError, ValidationError
+from sceneedit.palette import COLOR_NAMES
+from sceneedit.plan import OPS, PLACEMENT_RELATIONS, SCALE_RANGE, Plan, parse_edit
+from sceneedit.scene import PREDICATES, SceneGraph
+
+
+def canon(text: str) -> str:
+    return json.dumps(json.loads(text), sort_keys=True)
+
+
+def test_kitchen_plan_round_trips_byte_identically(kitchen_plan_text, kitchen_graph_text):
+    plan = Plan.from_json(kitchen_plan_text)
+    assert canon(plan.to_json()) == canon(kitchen_plan_text)
+    graph = SceneGraph.from_json(kitchen_graph_text)
+    assert plan.validate_against(graph) is graph
+    assert [e.op for e in plan.edits] == ["replace", "recolor"]
+
+
+def test_every_op_of_the_spec_parses_and_round_trips():
+    edits = [
+        {"op": "remove", "target": "o3"},
+        {"op": "replace", "target": "o3", "with": "floor lamp"},
+        {"op": "replace", "target": "o3", "source": "o7"},
+        {"op": "recolor", "target": "o3", "color": "red"},
+        {"op": "add", "what": "a cat", "anchor": "o2", "relation": "left_of"},
+        {"op": "move", "target": "o3", "anchor": "o2", "relation": "right_of"},
+        {"op": "resize", "target": "o3", "scale": 1.5},
+        {"op": "swap", "target": "o3", "other": "o5"},
+        {"op": "restyle", "target": "o3", "style": "made of wood"},
+    ]
+    assert sorted({e["op"] for e in edits}) == sorted(OPS)
+    for e in edits:
+        assert parse_edit(e).model_dump(by_alias=True) == e
+
+
+def test_plan_with_embedded_graph_round_trips(kitchen_graph_text):
+    doc = {"format": "sceneedit.plan/1", "instruction": "remove the kettle",
+           "graph": json.loads(kitchen_graph_text), "edits": [{"op": "remove", "target": "o3"}],
+           "unresolved": None}
+    plan = Plan.from_dict(doc)
+    assert canon(plan.to_json()) == json.dumps(doc, sort_keys=True)
+    assert plan.validate_against().get("o3").label == "kettle"
+
+
+def test_unknown_keys_are_kept_not_fatal():
+    doc = {"format": "sceneedit.plan/1", "instruction": "x", "edits": [
+        {"op": "remove", "target": "o1", "why": "because"}], "unresolved": None, "extra": 1}
+    assert json.loads(Plan.from_dict(doc).to_json()) == doc
+
+
+@pytest.mark.parametrize("edit, field, choices", [
+    ({"op": "recolor", "target": "o1", "color": "mauve"}, "edit.color", COLOR_NAMES),
+    ({"op": "teleport", "target": "o1"}, "edit.op", OPS),
+    ({"op": "add", "what": "cat", "anchor": "o1", "relation": "beside"}, "edit.relation",
+     PREDICATES),
+    ({"op": "resize", "target": "o1", "scale": SCALE_RANGE[1] * 2}, "edit.scale", None),
+    ({"op": "resize", "target": "o1", "scale": 1.0}, "edit.scale", None),
+    ({"op": "replace", "target": "o1"}, "edit", None),
+    ({"op": "replace", "target": "o1", "with": "lamp", "source": "o2"}, "edit", None),
+    ({"op": "remove"}, "edit.target", None),
+])
+def test_bad_edits_name_the_field_and_list_choices(edit, field, choices):
+    with pytest.raises(ValidationError) as info:
+        parse_edit(edit)
+    assert info.value.field == field
+    if choices is not None:
+        assert info.value.choices == sorted(choices)
+        assert all(c in str(info.value) for c in choices)
+
+
+@pytest.mark.parametrize("edits, field, needle", [
+    ([{"op": "remove", "target": "o42"}], "edits.0.target", "o42"),
+    ([{"op": "replace", "target": "o3", "source": "o99"}], "edits.0.source", "o99"),
+    ([{"op": "swap", "target": "o3", "other": "o3"}], "edits.0", "twice"),
+    ([{"op": "remove", "target": "o3"}, {"op": "recolor", "target": "o3", "color": "red"}],
+     "edits.1.target", "removed by edits.0"),
+    ([{"op": "move", "target": "o3", "anchor": "o2", "relation": "larger_than"}],
+     "edits.0.relation", "does not say where"),
+])
+def test_validation_against_graph(kitchen_graph_text, edits, field, needle):
+    graph = SceneGraph.from_json(kitchen_graph_text)
+    with pytest.raises(ValidationError) as info:
+        Plan(instruction="x", edits=edits).validate_against(graph)
+    assert info.value.field == field
+    assert needle in str(info.value)
+    if "unknown object id" in str(info.value):
+        assert "o3 (kettle)" in str(info.value)  # valid ids are listed with labels
+    if field.endswith("relation"):
+        assert info.value.choices == sorted(PLACEMENT_RELATIONS)
+
+
+def test_malformed_documents():
+    with pytest.raises(InvalidInputError, match="not valid JSON"):
+        Plan.from_json("{not json")
+    with pytest.raises(ValidationError, match="format"):
+        Plan.from_dict({"format": "other/1", "instruction": "x", "edits": []})
+    with pytest.raises(ValidationError, match="plan.edits.0.color"):
+        Plan.from_dict({"format": "sceneedit.plan/1", "instruction": "x",
+                        "edits": [{"op": "recolor", "target": "o1", "color": 3}]})
+    with pytest.raises(ValidationError, match="unresolved"):
+        Plan.from_dict({"format": "sceneedit.plan/1", "instruction": "x", "unresolved": "no",
+                        "edits": [{"op": "remove", "target": "o1"}]})
+    with pytest.raises(ValidationError, match="no scene graph"):
+        Plan(instruction="x").validate_against()
