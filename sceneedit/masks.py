@@ -4,6 +4,7 @@ A mask in memory is a 2-D ``bool`` numpy array of shape (height, width).
 """
 from __future__ import annotations
 
+import warnings
 from typing import Union
 
 import numpy as np
@@ -54,7 +55,9 @@ class RLE(BaseModel):
             else:
                 rle = {"size": [h, w], "counts": self.counts.encode("ascii")}
             try:
-                self._decoded = coco_mask.decode(rle).astype(bool)
+                with warnings.catch_warnings():  # pycocotools' own numpy-2 deprecation noise
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    self._decoded = coco_mask.decode(rle).astype(bool)
             except Exception as exc:  # pycocotools raises bare errors on corrupt strings
                 raise ValidationError("mask.counts", f"corrupt RLE string ({exc})") from exc
             self._decoded.setflags(write=False)

@@ -8,26 +8,16 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _shared() -> Path:
-    # shared/ lives beside the checkout (../shared); CI clones with shared/ next to it too.
-    for cand in (ROOT.parent / "shared", ROOT / "shared"):
-        if (cand / "examples").is_dir():
-            return cand
-    pytest.skip("shared/examples not found beside the checkout")
+# The interchange examples ship in the repository (examples/); they are copies of
+# shared/examples, which a test checks when shared/ is beside the checkout.
+EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    return _shared()
+def kitchen_graph_text() -> str:
+    return (EXAMPLES / "kitchen.graph.json").read_text()
 
 
 @pytest.fixture(scope="session")
-def kitchen_graph_text(shared_dir: Path) -> str:
-    return (shared_dir / "examples" / "kitchen.graph.json").read_text()
-
-
-@pytest.fixture(scope="session")
-def kitchen_plan_text(shared_dir: Path) -> str:
-    return (shared_dir / "examples" / "kitchen.plan.json").read_text()
+def kitchen_plan_text() -> str:
+    return (EXAMPLES / "kitchen.plan.json").read_text()

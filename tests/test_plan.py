@@ -106,3 +106,13 @@ def test_malformed_documents():
                         "edits": [{"op": "remove", "target": "o1"}]})
     with pytest.raises(ValidationError, match="no scene graph"):
         Plan(instruction="x").validate_against()
+
+
+def test_repository_examples_match_the_shared_spec_examples():
+    from conftest import EXAMPLES, ROOT
+
+    shared = ROOT.parent / "shared" / "examples"
+    if not shared.is_dir():
+        pytest.skip("shared/ is not beside this checkout")
+    for name in ("kitchen.graph.json", "kitchen.plan.json"):
+        assert (EXAMPLES / name).read_bytes() == (shared / name).read_bytes()

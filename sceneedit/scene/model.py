@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args
 
@@ -233,10 +232,8 @@ class SceneGraph(BaseModel):
         """The document's relations, or geometrically derived ones when it has none."""
         if self.relations is not None:
             return list(self.relations)
-        return self._derived_relations
-
-    @cached_property
-    def _derived_relations(self) -> list[Relation]:
+        # Not cached: objects are mutable, and a stale cache would answer for an old scene.
+        # Callers that query often take ``with_derived_relations()`` once.
         from .relations import derive_relations
 
         return derive_relations(self)

@@ -1,0 +1,289 @@
+"""Geometric relations derived from masks (or boxes where an object has no mask).
+
+Image coordinates: x grows to the right, y grows downward. Each fact is emitted once, in a
+canonical direction (``left_of`` not ``right_of``, ``above`` not ``below``, ``on_top_of`` not
+``under``, ``inside`` not ``contains``, ``in_front_of`` not ``behind``, ``larger_than`` not
+``smaller_than``; symmetric predicates with subject id < object id). Queries see the inverses
+through ``model.INVERSE``.
+
+Masks and boxes share one set of rules: an object is a pixel region (its mask, or its filled box)
+with an extent (the mask's tight box, or the box). Directional relations (left_of, above) compare
+extents; contact relations (inside, overlaps, on_top_of, near) look at pixels, so an L-shaped mask
+does not "contain" what sits in its notch. Box-to-box pairs are computed analytically.
+
+Per pair, at most one contact relation (inside, else on_top_of, else overlaps) and at most one
+direction (left_of or above; the clearer one). Redundant facts are left out to keep graphs small:
+``above`` next to ``on_top_of``, ``near`` next to a contact relation. ``in_front_of`` needs depth
+on both and contact or nearness. ``larger_than`` (same label) and ``same_color_as`` are limited
+to groups of at most ``MAX_GROUP`` objects.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from itertools import combinations
+
+import numpy as np
+
+from ..masks import mask_box
+from .model import INVERSE, PREDICATES, Relation, SceneGraph, SceneObject
+
+# ---- thresholds (fractions are of the smaller object's size unless said otherwise) ---------
+# Boxes of side-by-side objects overlap a little (perspective, loose detections), so "left of"
+# tolerates an x-overlap of up to 30% of the narrower object; more and they are stacked.
+LEFT_MAX_OVERLAP = 0.3
+# "Same row": vertical extents overlap, or are apart by at most half the shorter object. Farther
+# apart, a person says "above/below", not "left of".
+ROW_MAX_GAP = 0.5
+# "Mostly above": vertical extents overlap by at most 30% of the shorter object.
+ABOVE_MAX_OVERLAP = 0.3
+# Fraction of A's pixels inside B for "A inside B" (the interchange spec's rule of thumb).
+INSIDE_MIN_FRACTION = 0.9
+# Neighbouring masks share a few boundary pixels; below 2% of the smaller area that is contact,
+# not overlap.
+OVERLAP_MIN_FRACTION = 0.02
+# "near": the gap is at most half the smaller object's size (sqrt of its area, so thin objects
+# are not penalised for being thin). Relative, because "near" scales with the things compared.
+NEAR_GAP_FRACTION = 0.5
+# on_top_of: A's bottom may hover up to 5% of A's height (at least 2 px) above B's surface ...
+CONTACT_GAP_FRACTION = 0.05
+CONTACT_GAP_MIN_PX = 2.0
+# ... or sink up to 25% of the shorter one's height below B's top edge: photographed from
+# above, an object resting on a surface stands in front of the surface's far edge.
+ON_TOP_MAX_PENETRATION = 0.25
+# ... and at least 75% of A's columns have B under them: a thing rests on a support about as
+# wide as it is. Without this a wall "rests on" the table in front of it.
+ON_TOP_MIN_SUPPORT = 0.75
+# Relative depth estimates are noisy; closer than this they say nothing about front/behind.
+DEPTH_MARGIN = 0.05
+# larger_than (same label only): a clear size difference, so "the bigger mug" is unambiguous.
+LARGER_MIN_RATIO = 1.5
+# larger_than and same_color_as relate every pair of a group (same label; same colour), which is
+# n^2/2 edges. They are emitted for groups of at most this many objects ("the bigger of the two
+# mugs", "the other red thing"); for larger groups (thirty apples, ten white things) they would
+# swamp the graph while ``query.extreme`` / ``query.find(graph, color=...)`` answer directly.
+MAX_GROUP = 8
+
+SYMMETRIC = frozenset(p for p in PREDICATES if INVERSE[p] == p)
+# The direction relations are emitted in: the first of each inverse pair in the vocabulary.
+CANONICAL = frozenset(p for p in PREDICATES if PREDICATES.index(p) <= PREDICATES.index(INVERSE[p]))
+
+
+def id_key(object_id: str) -> tuple:
+    """Natural sort key: ``o2`` before ``o10``."""
+    parts = re.split(r"(\d+)", object_id)
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
+
+
+def canonical(rel: Relation) -> tuple[str, str, str]:
+    """(subject, predicate, object) in the canonical direction, so equal facts compare equal."""
+    s, p, o = rel.subject, rel.predicate, rel.object
+    if p not in CANONICAL:
+        s, p, o = o, INVERSE[p], s
+    if p in SYMMETRIC and id_key(o) < id_key(s):
+        s, o = o, s
+    return s, p, o
+
+
+def relation_key(t: tuple[str, str, str]) -> tuple:
+    s, p, o = t
+    return id_key(s), PREDICATES.index(p), id_key(o)
+
+
+class _Shape:
+    """One object as geometry: extent, area, centroid and (for masks) pixels in its extent."""
+
+    def __init__(self, obj: SceneObject, height: int, width: int):
+        self.id, self.depth = obj.id, obj.depth
+        self.label = obj.label.strip().lower()
+        self.color = obj.color.strip().lower().replace("grey", "gray") if obj.color else None
+        self.height, self.width = height, width
+        full = obj.mask.to_array() if obj.mask is not None else None
+        tight = mask_box(full) if full is not None else None
+        if tight is None:  # no mask, or an empty one: the box is all we know
+            self.x0, self.y0, self.x1, self.y1 = (float(v) for v in obj.box)
+            self.crop: np.ndarray | None = None
+            self.area = (self.x1 - self.x0) * (self.y1 - self.y0)
+            self.cx = (self.x0 + self.x1) / 2
+            self.columns = self.x1 - self.x0  # how many columns the object occupies
+        else:
+            self.x0, self.y0, self.x1, self.y1 = tight
+            self.crop = full[self.y0:self.y1, self.x0:self.x1]
+            self.area = float(np.count_nonzero(self.crop))
+            self.cx = self.x0 + float(np.nonzero(self.crop)[1].mean())
+            cols = self.crop.any(axis=0)
+            self.columns = int(np.count_nonzero(cols))
+            self._tops = np.where(cols, self.crop.argmax(axis=0), np.nan) + self.y0
+            self._bottoms = np.where(
+                cols, self.crop.shape[0] - self.crop[::-1].argmax(axis=0), np.nan) + self.y0
+        self.size = math.sqrt(self.area)
+
+    def pixels(self) -> tuple[int, int, np.ndarray]:
+        """(x0, y0, region) with the region's pixels; a box is rounded and clipped to the image
+        the way ``masks.box_to_mask`` does it."""
+        if self.crop is not None:
+            return int(self.x0), int(self.y0), self.crop
+        x0, y0 = max(round(self.x0), 0), max(round(self.y0), 0)
+        x1, y1 = min(round(self.x1), self.width), min(round(self.y1), self.height)
+        return x0, y0, np.ones((max(y1 - y0, 0), max(x1 - x0, 0)), dtype=bool)
+
+    def profile(self, lo: int, hi: int, edge: str) -> np.ndarray:
+        """Per column in [lo, hi): the top row (edge="top") or the row below the bottom pixel
+        (edge="bottom"); NaN where the object has no pixel in that column."""
+        if self.crop is None:
+            return np.full(hi - lo, self.y0 if edge == "top" else self.y1, dtype=float)
+        prof = self._tops if edge == "top" else self._bottoms
+        out = np.full(hi - lo, np.nan)
+        a, b = max(lo, int(self.x0)), min(hi, int(self.x1))
+        if a < b:
+            out[a - lo:b - lo] = prof[a - int(self.x0):b - int(self.x0)]
+        return out
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    """Length of the overlap of two intervals; negative = the gap between them."""
+    return min(a1, b1) - max(a0, b0)
+
+
+def _intersection(a: _Shape, b: _Shape) -> float:
+    if a.crop is None and b.crop is None:
+        return max(_overlap(a.x0, a.x1, b.x0, b.x1), 0) * max(_overlap(a.y0, a.y1, b.y0, b.y1), 0)
+    (ax, ay, ac), (bx, by, bc) = a.pixels(), b.pixels()
+    x0, y0 = max(ax, bx), max(ay, by)
+    x1, y1 = min(ax + ac.shape[1], bx + bc.shape[1]), min(ay + ac.shape[0], by + bc.shape[0])
+    if x0 >= x1 or y0 >= y1:
+        return 0.0
+    return float(np.count_nonzero(ac[y0 - ay:y1 - ay, x0 - ax:x1 - ax]
+                                  & bc[y0 - by:y1 - by, x0 - bx:x1 - bx]))
+
+
+def _gap(a: _Shape, b: _Shape, limit: float) -> float:
+    """Pixels between the two regions (0 = touching). Values above ``limit`` may be a lower
+    bound only: the extents' gap is returned without looking at pixels."""
+    dx = max(-_overlap(a.x0, a.x1, b.x0, b.x1), 0)
+    dy = max(-_overlap(a.y0, a.y1, b.y0, b.y1), 0)
+    box_gap = math.hypot(dx, dy)
+    if (a.crop is None and b.crop is None) or box_gap > limit:
+        return box_gap
+    import cv2
+
+    (ax, ay, ac), (bx, by, bc) = a.pixels(), b.pixels()
+    x0, y0 = min(ax, bx), min(ay, by)
+    x1, y1 = max(ax + ac.shape[1], bx + bc.shape[1]), max(ay + ac.shape[0], by + bc.shape[0])
+    not_a = np.ones((y1 - y0, x1 - x0), dtype=np.uint8)
+    not_a[ay - y0:ay - y0 + ac.shape[0], ax - x0:ax - x0 + ac.shape[1]][ac] = 0
+    if not_a.all() or not bc.any():
+        return math.inf
+    dist = cv2.distanceTransform(not_a, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    d = dist[by - y0:by - y0 + bc.shape[0], bx - x0:bx - x0 + bc.shape[1]][bc].min()
+    return max(float(d) - 1.0, 0.0)  # adjacent pixels are 1 apart with nothing between
+
+
+def _on_top_of(a: _Shape, b: _Shape) -> bool:
+    """A rests on B: B is under (most of) A, A rises above B's surface there, and A's bottom
+    meets that surface (within the contact gap / penetration allowance)."""
+    h = a.y1 - a.y0
+    max_gap = max(CONTACT_GAP_MIN_PX, CONTACT_GAP_FRACTION * h)
+    # Cheap rejections on extents first: most pairs are nowhere near resting on each other.
+    if not (b.x0 <= a.cx < b.x1) or a.y1 > b.y1 or a.y1 < b.y0 - max_gap:
+        return False
+    lo, hi = math.floor(max(a.x0, b.x0)), math.ceil(min(a.x1, b.x1))
+    a_bot, b_top = a.profile(lo, hi, "bottom"), b.profile(lo, hi, "top")
+    ok = ~(np.isnan(a_bot) | np.isnan(b_top))
+    if np.count_nonzero(ok) < ON_TOP_MIN_SUPPORT * a.columns:
+        return False
+    surface = float(np.median(b_top[ok]))
+    if a.y0 >= surface:  # A does not rise above B's surface: it is on B's face, not on top
+        return False
+    d = float(np.median(b_top[ok] - a_bot[ok]))  # > 0: hovering gap, < 0: sunk in
+    return -ON_TOP_MAX_PENETRATION * min(h, b.y1 - b.y0) <= d <= max_gap
+
+
+def _direction(a: _Shape, b: _Shape) -> tuple[str, str, str] | None:
+    """left_of or above between a and b (either way round), or None. When both axes qualify
+    (diagonal neighbours), the axis with the clearer separation wins."""
+    ovx, ovy = _overlap(a.x0, a.x1, b.x0, b.x1), _overlap(a.y0, a.y1, b.y0, b.y1)
+    wmin, hmin = min(a.x1 - a.x0, b.x1 - b.x0), min(a.y1 - a.y0, b.y1 - b.y0)
+    sx, sy = -ovx / wmin, -ovy / hmin  # normalised separation: > 0 gap, < 0 overlap
+    found = []
+    if sx >= -LEFT_MAX_OVERLAP and sy <= ROW_MAX_GAP and a.x0 + a.x1 != b.x0 + b.x1:
+        left, right = (a, b) if a.x0 + a.x1 < b.x0 + b.x1 else (b, a)
+        found.append((sx, (left.id, "left_of", right.id)))
+    if sy >= -ABOVE_MAX_OVERLAP and ovx > 0 and a.y0 + a.y1 != b.y0 + b.y1:
+        top, bottom = (a, b) if a.y0 + a.y1 < b.y0 + b.y1 else (b, a)
+        found.append((sy, (top.id, "above", bottom.id)))
+    return max(found)[1] if found else None
+
+
+def _sym(a: str, b: str, predicate: str) -> tuple[str, str, str]:
+    return (a, predicate, b) if id_key(a) <= id_key(b) else (b, predicate, a)
+
+
+def _pair(a: _Shape, b: _Shape) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    inter = _intersection(a, b)
+    # Contact relations are exclusive per pair: inside, else on_top_of, else overlaps.
+    small, big = (a, b) if (a.area, id_key(a.id)) <= (b.area, id_key(b.id)) else (b, a)
+    if inter >= INSIDE_MIN_FRACTION * small.area:
+        contact = (small.id, "inside", big.id)
+    elif _on_top_of(a, b):
+        contact = (a.id, "on_top_of", b.id)
+    elif _on_top_of(b, a):
+        contact = (b.id, "on_top_of", a.id)
+    elif inter > OVERLAP_MIN_FRACTION * small.area:
+        contact = _sym(a.id, b.id, "overlaps")
+    else:
+        contact = None
+    if contact:
+        out.append(contact)
+
+    direction = _direction(a, b)
+    # on_top_of already says "above"; saying both only lengthens the graph.
+    if direction and not (contact and contact[1] == "on_top_of" and direction[1] == "above"):
+        out.append(direction)
+
+    near_limit = NEAR_GAP_FRACTION * small.size
+    close = contact is not None or _gap(a, b, near_limit) <= near_limit
+    if close and contact is None:  # contact already implies nearness
+        out.append(_sym(a.id, b.id, "near"))
+    if close and a.depth is not None and b.depth is not None \
+            and abs(a.depth - b.depth) >= DEPTH_MARGIN:
+        front, back = (a, b) if a.depth < b.depth else (b, a)
+        out.append((front.id, "in_front_of", back.id))
+    return out
+
+
+def _groups(shapes: list[_Shape], key: Callable[[_Shape], str | None]) -> list[list[_Shape]]:
+    """Groups of 2..MAX_GROUP shapes with the same non-empty ``key``."""
+    groups: dict[str, list[_Shape]] = defaultdict(list)
+    for shape in shapes:
+        if key(shape):
+            groups[key(shape)].append(shape)
+    return [g for g in groups.values() if 2 <= len(g) <= MAX_GROUP]
+
+
+def _group_relations(shapes: list[_Shape]) -> list[tuple[str, str, str]]:
+    out = []
+    for group in _groups(shapes, lambda s: s.label):
+        for a, b in combinations(group, 2):
+            big, small = (a, b) if a.area >= b.area else (b, a)
+            if big.area >= LARGER_MIN_RATIO * small.area:
+                out.append((big.id, "larger_than", small.id))
+    for group in _groups(shapes, lambda s: s.color):
+        out += [_sym(a.id, b.id, "same_color_as") for a, b in combinations(group, 2)]
+    return out
+
+
+def derive_relations(graph: SceneGraph) -> list[Relation]:
+    """All geometric and attribute relations of ``graph``, each once, sorted by
+    (subject, predicate in vocabulary order, object) with ids in natural order."""
+    h, w = graph.image.height, graph.image.width
+    shapes = sorted((_Shape(o, h, w) for o in graph.objects), key=lambda s: id_key(s.id))
+    facts: set[tuple[str, str, str]] = set()
+    for a, b in combinations(shapes, 2):
+        facts.update(_pair(a, b))
+    facts.update(_group_relations(shapes))
+    return [Relation(subject=s, predicate=p, object=o)
+            for s, p, o in sorted(facts, key=relation_key)]
