@@ -11,6 +11,7 @@ import numpy as np
 
 from ..bricks.registry import REGISTRY, BrickRegistry
 from ..errors import SceneEditError, WorkflowError
+from ..imageops.composite import preserve
 from .cache import ResultCache
 from .model import INPUT, Workflow, as_ref
 from .trace import StepRecord, Trace, describe, thumbnail
@@ -31,14 +32,6 @@ class RunResult:
     @property
     def footprint(self) -> np.ndarray | None:
         return self.outputs.get("footprint")
-
-
-def preserve(original: np.ndarray, edited: np.ndarray, footprint: np.ndarray) -> np.ndarray:
-    """``edited`` inside ``footprint``, the exact ``original`` bytes everywhere else."""
-    if edited.shape != original.shape or footprint.shape != original.shape[:2]:
-        raise WorkflowError("outputs", f"result {edited.shape} / footprint {footprint.shape} do "
-                            f"not match the input image {original.shape}")
-    return np.where(footprint[..., None], edited, original)
 
 
 class Executor:
@@ -99,7 +92,10 @@ class Executor:
                                           time.perf_counter() - t0, cached, visual))
         result = {name: values[ref.source][ref.port] for name, ref in workflow.outputs.items()}
         if "footprint" in result and "image" in inputs:
-            result["image"] = preserve(inputs["image"], result["image"], result["footprint"])
+            try:  # the preservation invariant: only the footprint may differ from the input
+                result["image"] = preserve(inputs["image"], result["image"], result["footprint"])
+            except SceneEditError as exc:
+                raise WorkflowError("outputs", f"final composite failed: {exc}") from None
         trace.seconds = time.perf_counter() - t_run
         if progress:
             progress(len(order), len(order), "done")
