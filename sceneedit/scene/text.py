@@ -23,6 +23,8 @@ LOW_SCORE = 0.5
 # covered by the size words.
 LOW_VALUE = ("same_color_as", "near", "larger_than")
 ELLIPSIS = "…"
+# Attributes the line already says in words (position, size) or that only add length.
+IMPLIED_ATTRIBUTES = frozenset({"color", "position", "size", "area_fraction"})
 
 
 def _fmt(value: object) -> str:
@@ -38,22 +40,30 @@ def _attributes(obj: SceneObject) -> list[str]:
     out = [obj.color] if obj.color else []
     for key in sorted(obj.attributes):
         value = obj.attributes[key]
-        if key == "color" or key.startswith("_") or len(_fmt(value)) > MAX_ATTR_CHARS:
+        if key in IMPLIED_ATTRIBUTES or key.startswith("_") or len(_fmt(value)) > MAX_ATTR_CHARS:
             continue
         out.append(f"{key}={_fmt(value)}")
     return out
 
 
-def position_word(obj: SceneObject, width: int, height: int) -> str:
-    cx, cy = obj.center
+def grid_position(cx: float, cy: float, width: int, height: int) -> str:
+    """Which cell of a 3x3 grid over the image holds the point."""
     col = min(max(int(3 * cx / width), 0), 2)
     row = min(max(int(3 * cy / height), 0), 2)
     return POSITIONS[row][col]
 
 
+def size_for_fraction(fraction: float) -> str:
+    """tiny / small / medium / large by the fraction of the image covered."""
+    return next(word for limit, word in SIZES if fraction < limit)
+
+
+def position_word(obj: SceneObject, width: int, height: int) -> str:
+    return grid_position(*obj.center, width, height)
+
+
 def size_word(area: float, width: int, height: int) -> str:
-    frac = area / (width * height)
-    return next(word for limit, word in SIZES if frac < limit)
+    return size_for_fraction(area / (width * height))
 
 
 def _object_line(obj: SceneObject, width: int, height: int) -> str:
