@@ -61,6 +61,16 @@ def _inside_image(box, width: int, height: int, free_axis: str) -> list[float] |
     return [x0, y0, x1, y1]
 
 
+def _beside(box, anchor, axis: str) -> bool:
+    """Sliding must not carry a box past its anchor: its centre stays within the anchor's
+    extent along the free axis, or "above the mug" would end up beside it."""
+    if axis == "x":
+        return anchor[0] <= (box[0] + box[2]) / 2 <= anchor[2]
+    if axis == "y":
+        return anchor[1] <= (box[1] + box[3]) / 2 <= anchor[3]
+    return True
+
+
 def _slides(box, axis: str, step: float, limit: int) -> list[list[float]]:
     out = [box]
     for k in range(1, limit + 1):
@@ -91,7 +101,7 @@ def place_box(graph: SceneGraph, anchor: str, relation: str, width: float, heigh
             step = max(4.0, (w if axis == "x" else h) / 4)
             for cand in (_slides(box, axis, step, 12) if axis else [box]):
                 cand = _inside_image(cand, W, H, axis)
-                if cand is None:
+                if cand is None or not _beside(cand, a, axis):
                     continue
                 clash = sum(_overlap(cand, o) for o in others)
                 if rel not in ("inside", "in_front_of", "on_top_of"):

@@ -1,0 +1,199 @@
+"""Plan -> workflow. Deterministic: the same plan, graph and seed give the same workflow JSON.
+
+One small function per op appends brick calls to a shared builder; several edits chain into one
+DAG (each edit works on the image the previous one produced). Every edit also yields its
+*footprint*: the pixels it may change, i.e. the masks it touches (old and new places) grown by
+``FOOTPRINT_MARGIN`` pixels for blending. The workflow's ``footprint`` output is the union over
+edits; the executor restores every pixel outside it from the input, byte for byte.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .plan import (AddEdit, MoveEdit, Plan, RecolorEdit, RemoveEdit, ReplaceEdit, ResizeEdit,
+                   RestyleEdit, SwapEdit)
+from .scene.model import SceneGraph
+from .workflow.model import Node, Ref, Workflow
+
+# Pixels around a touched mask that an edit may change: anti-aliased edges of drawn or pasted
+# objects and inpainting's blend zone. Small enough that "outside the edit" means what it says.
+FOOTPRINT_MARGIN = 4
+# The region handed to inpainting is the object's mask grown by this much, so the object's own
+# anti-aliased rim does not bleed back into the fill.
+INPAINT_GROW = 2
+IMAGE_IN, GRAPH_IN = Ref(ref="input.image"), Ref(ref="input.graph")
+
+
+@dataclass
+class _Builder:
+    graph: SceneGraph
+    seed: int
+    inpaint_method: str
+    nodes: list[Node] = field(default_factory=list)
+    image: Ref = IMAGE_IN
+    masks: dict[str, Ref] = field(default_factory=dict)     # current mask of each object
+    boxes: dict[str, Any] = field(default_factory=dict)     # current box: literal or Ref
+    segmented: set[Ref] = field(default_factory=set)         # masks read from the graph as is
+    note: str = ""
+
+    def add(self, brick: str, **inputs: Any) -> str:
+        node_id = f"n{len(self.nodes) + 1}"
+        self.nodes.append(Node(id=node_id, brick=brick, note=self.note,
+                               inputs={k: v.model_dump() if isinstance(v, Ref) else v
+                                       for k, v in inputs.items()}))
+        return node_id
+
+    @staticmethod
+    def ref(node_id: str, port: str) -> Ref:
+        return Ref(ref=f"{node_id}.{port}")
+
+    def mask(self, oid: str) -> Ref:
+        if oid not in self.masks:
+            n = self.add("segment_object", graph=GRAPH_IN, id=oid)
+            self.masks[oid] = self.ref(n, "mask")
+            self.segmented.add(self.masks[oid])
+        return self.masks[oid]
+
+    def box(self, oid: str) -> Any:
+        return self.boxes.get(oid, [float(v) for v in self.graph.get(oid).box])
+
+    def size(self, oid: str) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.graph.get(oid).box
+        return float(x1 - x0), float(y1 - y0)
+
+    def union(self, *masks: Ref) -> Ref:
+        out = masks[0]
+        for m in masks[1:]:
+            out = self.ref(self.add("mask_union", a=out, b=m), "mask")
+        return out
+
+    def grow(self, mask: Ref, radius: int) -> Ref:
+        return self.ref(self.add("mask_dilate", mask=mask, radius=radius), "mask")
+
+    def fill(self, mask: Ref) -> Ref:
+        """Inpaint ``mask`` (grown) in the current image; returns the new image ref."""
+        n = self.add("inpaint", image=self.image, mask=self.grow(mask, INPAINT_GROW),
+                     method=self.inpaint_method)
+        return self.ref(n, "image")
+
+    def paste(self, onto: Ref, source_mask: Ref, box: Any, fit: str = "fit") -> tuple[Ref, Ref]:
+        n = self.add("paste_object", image=onto, source=self.image, source_mask=source_mask,
+                     box=box, fit=fit)
+        return self.ref(n, "image"), self.ref(n, "mask")
+
+    def draw(self, onto: Ref, what: str, box: Any, seed: int) -> tuple[Ref, Ref]:
+        n = self.add("draw_object", image=onto, what=what, box=box, seed=seed)
+        return self.ref(n, "image"), self.ref(n, "mask")
+
+
+def _remove(b: _Builder, e: RemoveEdit, seed: int) -> list[Ref]:
+    m = b.mask(e.target)
+    b.image = b.fill(m)
+    b.masks.pop(e.target)
+    return [m]
+
+
+def _replace(b: _Builder, e: ReplaceEdit, seed: int) -> list[Ref]:
+    m, box = b.mask(e.target), b.box(e.target)
+    background = b.fill(m)
+    if e.source is not None:
+        new_image, new_mask = b.paste(background, b.mask(e.source), box)
+    else:
+        new_image, new_mask = b.draw(background, e.with_, box, seed)
+    b.image, b.masks[e.target] = new_image, new_mask
+    return [m, new_mask]
+
+
+def _recolor(b: _Builder, e: RecolorEdit, seed: int) -> list[Ref]:
+    m = b.mask(e.target)
+    b.image = b.ref(b.add("recolor", image=b.image, mask=m, color=e.color), "image")
+    return [m]
+
+
+def _restyle(b: _Builder, e: RestyleEdit, seed: int) -> list[Ref]:
+    m = b.mask(e.target)
+    b.image = b.ref(b.add("restyle", image=b.image, mask=m, style=e.style, seed=seed), "image")
+    return [m]
+
+
+def _add(b: _Builder, e: AddEdit, seed: int) -> list[Ref]:
+    w, h = b.size(e.anchor)  # a new object is sized like its anchor (documented default)
+    n = b.add("place_object", graph=GRAPH_IN, anchor=e.anchor, relation=e.relation,
+              width=w, height=h)
+    b.image, new_mask = b.draw(b.image, e.what, b.ref(n, "box"), seed)
+    return [new_mask]
+
+
+def _move(b: _Builder, e: MoveEdit, seed: int) -> list[Ref]:
+    m = b.mask(e.target)
+    w, h = b.size(e.target)
+    n = b.add("place_object", graph=GRAPH_IN, anchor=e.anchor, relation=e.relation,
+              width=w, height=h, ignore=e.target)
+    new_box = b.ref(n, "box")
+    b.image, new_mask = b.paste(b.fill(m), m, new_box)
+    b.masks[e.target], b.boxes[e.target] = new_mask, new_box
+    return [m, new_mask]
+
+
+def _resize(b: _Builder, e: ResizeEdit, seed: int) -> list[Ref]:
+    m = b.mask(e.target)
+    x0, y0, x1, y1 = b.graph.get(e.target).box
+    w, h = (x1 - x0) * e.scale, (y1 - y0) * e.scale
+    cx = (x0 + x1) / 2  # the bottom edge stays put: objects keep standing where they stood
+    W = b.graph.image.width
+    new_box = [max(0.0, cx - w / 2), max(0.0, y1 - h), min(float(W), cx + w / 2), float(y1)]
+    b.image, new_mask = b.paste(b.fill(m), m, new_box)
+    b.masks[e.target], b.boxes[e.target] = new_mask, new_box
+    return [m, new_mask]
+
+
+def _swap(b: _Builder, e: SwapEdit, seed: int) -> list[Ref]:
+    ma, mb = b.mask(e.target), b.mask(e.other)
+    box_a, box_b = b.box(e.target), b.box(e.other)
+    both = b.union(ma, mb)
+    onto = b.fill(both)
+    # each keeps its own size, standing where the other stood
+    onto, new_a = b.paste(onto, ma, box_b, fit="keep")
+    onto, new_b = b.paste(onto, mb, box_a, fit="keep")
+    b.image = onto
+    b.masks[e.target], b.masks[e.other] = new_a, new_b
+    b.boxes[e.target], b.boxes[e.other] = box_b, box_a
+    return [both, new_a, new_b]
+
+
+OP_COMPILERS: dict[type, Callable[[_Builder, Any, int], list[Ref]]] = {
+    RemoveEdit: _remove, ReplaceEdit: _replace, RecolorEdit: _recolor, RestyleEdit: _restyle,
+    AddEdit: _add, MoveEdit: _move, ResizeEdit: _resize, SwapEdit: _swap,
+}
+
+
+def compile_plan(plan: Plan, graph: SceneGraph | None = None, *, seed: int = 0,
+                 inpaint_method: str = "auto") -> Workflow:
+    """Compile a validated plan into one workflow over the run inputs ``image`` and ``graph``.
+
+    Outputs: ``image``; ``footprint`` (union of all edits' footprints); ``footprint_<i>`` per
+    edit; ``mask_<id>`` for every object whose mask an edit changed (new place, new object).
+    """
+    graph = plan.validate_against(graph)
+    b = _Builder(graph=graph, seed=seed, inpaint_method=inpaint_method)
+    outputs: dict[str, Ref] = {}
+    footprints: list[Ref] = []
+    for i, edit in enumerate(plan.edits):
+        b.note = f"edit {i}: {edit.op} " + " ".join(f"{k}={v}" for k, v in
+                                                     edit.model_dump(by_alias=True).items()
+                                                     if k != "op")
+        touched = OP_COMPILERS[type(edit)](b, edit, seed + i)
+        fp = b.grow(b.union(*touched), FOOTPRINT_MARGIN)
+        outputs[f"footprint_{i}"] = fp
+        footprints.append(fp)
+    b.note = "footprint of the whole plan"
+    if footprints:  # a plan without edits changes no pixel and needs no footprint
+        outputs["footprint"] = b.union(*footprints)
+    outputs["image"] = b.image
+    for oid, ref in b.masks.items():
+        if ref not in b.segmented:
+            outputs[f"mask_{oid}"] = ref
+    return Workflow(inputs={"image": "Image", "graph": "Graph"}, nodes=b.nodes,
+                    outputs=dict(sorted(outputs.items())))

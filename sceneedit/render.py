@@ -1,0 +1,45 @@
+"""One call from a plan to an edited image: validate, compile, execute, preserve."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compiler import compile_plan
+from .errors import ValidationError
+from .io import check_image_array
+from .plan import Plan
+from .scene.model import SceneGraph
+from .workflow.executor import Executor, ProgressFn, RunResult
+from .workflow.model import Workflow
+
+
+@dataclass
+class Rendered:
+    image: np.ndarray
+    footprint: np.ndarray          # pixels the plan was allowed to change
+    workflow: Workflow
+    run: RunResult                 # outputs and the per-step trace
+
+    @property
+    def trace(self):
+        return self.run.trace
+
+
+def render_plan(plan: Plan, image: np.ndarray, graph: SceneGraph | None = None, *,
+                seed: int = 0, inpaint_method: str = "auto", executor: Executor | None = None,
+                progress: ProgressFn | None = None) -> Rendered:
+    """Render ``plan`` on ``image``; the graph is ``graph``, else the plan's own."""
+    image = check_image_array(image)
+    graph = graph or plan.graph
+    if graph is None:
+        raise ValidationError("graph", "no scene graph: pass one or use a plan that carries one")
+    h, w = image.shape[:2]
+    if (graph.image.width, graph.image.height) != (w, h):
+        raise ValidationError("graph.image", f"the graph is for a {graph.image.width}x"
+                              f"{graph.image.height} image but the image is {w}x{h}")
+    workflow = compile_plan(plan, graph, seed=seed, inpaint_method=inpaint_method)
+    run = (executor or Executor()).run(workflow, {"image": image, "graph": graph},
+                                       progress=progress)
+    footprint = run.footprint if run.footprint is not None else np.zeros((h, w), bool)
+    return Rendered(run.image, footprint, workflow, run)
