@@ -1,0 +1,116 @@
+"""The planner: a scene graph and an instruction in, a validated Plan out.
+
+Decoding is grammar-constrained by a per-scene JSON schema (ids, ops, colours and relations are
+enums), so every answer parses and names only real objects; pydantic then validates it against
+the graph, and semantic errors are fed back for a bounded number of repairs. A plan that still
+fails is returned as ``unresolved`` — an invalid plan never leaves the planner.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from ..errors import SceneEditError
+from ..plan import Plan
+from ..scene.model import SceneGraph
+from .constraints import Constraints, constraints_from_feedback
+from .llm import LLM, LLMStats
+from .prompt import build_messages
+from .schema import plan_schema
+
+
+@dataclass
+class Attempt:
+    raw: str
+    error: str | None
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    missing: list[str]                 # names the graph lacks (for perception refinement)
+    attempts: list[Attempt] = field(default_factory=list)
+    seconds: float = 0.0
+    stats: LLMStats | None = None
+
+    @property
+    def needs_perception(self) -> bool:
+        return bool(self.missing) and not self.plan.edits
+
+
+class Planner:
+    def __init__(self, llm: LLM, *, max_repairs: int = 2, max_tokens: int = 384, seed: int = 0):
+        self.llm = llm
+        self.max_repairs = max_repairs
+        self.max_tokens = max_tokens
+        self.seed = seed
+
+    def plan(self, graph: SceneGraph, instruction: str, *, feedback: str | None = None,
+             previous: Plan | None = None, constraints: Constraints | None = None) -> PlanResult:
+        if not instruction or not instruction.strip():
+            raise SceneEditError("the instruction is empty")
+        t0 = time.perf_counter()
+        stats_before = getattr(self.llm, "stats", None)
+        stats_before = stats_before.copy() if stats_before is not None else None
+        cons = (constraints or Constraints()).merge(constraints_from_feedback(feedback, graph))
+        ids = graph.ids
+        targets = [i for i in ids if i not in cons.keep_ids] or None
+        schema = plan_schema(ids, cons.allowed_ops(), targets)
+        prev = None
+        if previous is not None:
+            prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
+                               "unresolved": previous.unresolved})
+        attempts: list[Attempt] = []
+        repair: list[tuple[str, str]] = []
+        plan, missing = None, []
+        for _ in range(self.max_repairs + 1):
+            messages = build_messages(graph, instruction, feedback, prev, repair)
+            raw = self.llm.generate_json(messages, schema, max_tokens=self.max_tokens,
+                                         seed=self.seed)
+            try:
+                plan, missing = self._check(raw, graph, instruction, cons)
+                attempts.append(Attempt(raw, None))
+                break
+            except SceneEditError as exc:
+                attempts.append(Attempt(raw, str(exc)))
+                repair.append((raw, str(exc)))
+        if plan is None:
+            plan = Plan(instruction=instruction, graph=None, edits=[],
+                        reasoning="no valid plan within the repair budget",
+                        unresolved=f"the planner could not produce a valid plan: "
+                                   f"{attempts[-1].error}")
+        stats = None
+        if stats_before is not None:
+            stats = self.llm.stats.copy()
+            for name in vars(stats):
+                if name != "load_seconds":
+                    setattr(stats, name, getattr(stats, name) - getattr(stats_before, name))
+        return PlanResult(plan, missing, attempts, time.perf_counter() - t0, stats)
+
+    @staticmethod
+    def _check(raw: str, graph: SceneGraph, instruction: str,
+               cons: Constraints) -> tuple[Plan, list[str]]:
+        """Parse and validate one answer; raise SceneEditError with a message the model can
+        act on."""
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise SceneEditError(f"the answer is not complete JSON ({exc.msg}); answer "
+                                 "shorter") from None
+        edits = data.get("edits") or []
+        unresolved = data.get("unresolved")
+        if edits:
+            unresolved = None  # edits win: an actionable answer with a stray note is still one
+        elif not unresolved:
+            raise SceneEditError("the answer has no edits and no 'unresolved' reason")
+        for e in edits:
+            if e.get("target") in cons.keep_ids:
+                raise SceneEditError(f"{e['target']} must not be edited (user constraint)")
+            if e.get("op") in cons.forbid_ops:
+                raise SceneEditError(f"op {e['op']!r} is not allowed (user constraint)")
+        plan = Plan.from_dict({"format": "sceneedit.plan/1", "instruction": instruction,
+                               "reasoning": data.get("reasoning") or None, "edits": edits,
+                               "unresolved": unresolved})
+        plan.validate_against(graph)
+        return plan, [m for m in data.get("missing", []) if m]

@@ -1,0 +1,104 @@
+"""JSON schemas that constrain the LLM's decoding, built per scene from the edit models.
+
+The pydantic edit models in ``sceneedit.plan`` are the single declaration of the edit
+vocabulary; this module only narrows their schemas for one scene: object ids become enums, so
+the grammar cannot name an object that is not in the graph, and colours, relations and ops
+become enums. llama.cpp's grammar does not enforce numeric ranges, so ``scale`` is an enum of
+factors inside ``SCALE_RANGE``; everything is validated again by pydantic afterwards.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..palette import COLOR_NAMES
+from ..plan import EDIT_TYPES, PLACEMENT_RELATIONS, SCALE_RANGE, ReplaceEdit
+
+# Scale factors people ask for ("half as big", "twice as big", "a bit larger").
+SCALES: tuple[float, ...] = tuple(s for s in (0.25, 0.5, 0.75, 1.25, 1.5, 2.0, 3.0)
+                                  if SCALE_RANGE[0] <= s <= SCALE_RANGE[1])
+TEXT_MAX = 40        # characters of a free-text field (what / with / style)
+MAX_EDITS = 8        # one instruction rarely needs more; the grammar needs a bound
+REASON_MAX = 300     # characters of the reasoning text
+
+
+def _field_schema(name: str, ids: Sequence[str]) -> dict[str, Any] | None:
+    if name in ("target", "source", "anchor", "other"):
+        return {"enum": list(ids)}
+    if name == "color":
+        return {"enum": list(COLOR_NAMES)}
+    if name == "relation":
+        return {"enum": list(PLACEMENT_RELATIONS)}
+    if name == "scale":
+        return {"enum": list(SCALES)}
+    if name in ("with", "what", "style"):
+        return {"type": "string", "minLength": 1, "maxLength": TEXT_MAX}
+    return None
+
+
+def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
+                  targets: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """One object schema per edit shape (replace has two: ``with`` or ``source``).
+
+    ``ops`` limits the allowed ops (user constraints such as "don't use recolor");
+    ``targets`` limits the ``target`` field (e.g. to the referents found in a first step).
+    """
+    allowed = set(ops) if ops is not None else None
+    variants = []
+    for model in EDIT_TYPES:
+        op = model.model_fields["op"].default
+        if allowed is not None and op not in allowed:
+            continue
+        base = model.model_json_schema(by_alias=True)
+        props: dict[str, Any] = {"op": {"const": op}}
+        for name in base["properties"]:
+            if name == "op":
+                continue
+            field = _field_schema(name, targets if (name == "target" and targets) else ids)
+            if field is None:
+                raise TypeError(f"no decoding schema for field {op}.{name}")
+            props[name] = field
+        shapes = [props]
+        if model is ReplaceEdit:  # exactly one of with / source: two shapes
+            shapes = [{k: v for k, v in props.items() if k != "source"},
+                      {k: v for k, v in props.items() if k != "with"}]
+        for shape in shapes:
+            variants.append({"type": "object", "properties": shape, "required": list(shape),
+                             "additionalProperties": False})
+    return variants
+
+
+def plan_schema(ids: Sequence[str], ops: Iterable[str] | None = None,
+                targets: Sequence[str] | None = None) -> dict[str, Any]:
+    """The schema of the planner's answer: reasoning, edits, or unresolved (with what is
+    missing from the graph, for the perception refinement loop)."""
+    return {
+        "type": "object",
+        "properties": {
+            "reasoning": {"type": "string", "maxLength": REASON_MAX},
+            "edits": {"type": "array", "items": {"anyOf": edit_variants(ids, ops, targets)},
+                      "maxItems": MAX_EDITS},
+            "unresolved": {"anyOf": [{"type": "null"},
+                                     {"type": "string", "maxLength": REASON_MAX}]},
+            "missing": {"type": "array", "items": {"type": "string", "maxLength": TEXT_MAX},
+                        "maxItems": 4},
+        },
+        "required": ["reasoning", "edits", "unresolved", "missing"],
+        "additionalProperties": False,
+    }
+
+
+def referent_schema(ids: Sequence[str]) -> dict[str, Any]:
+    """Which objects does the instruction refer to? Ids from the graph, or none."""
+    return {
+        "type": "object",
+        "properties": {
+            "reasoning": {"type": "string", "maxLength": REASON_MAX},
+            "objects": {"type": "array", "items": {"enum": list(ids)}, "maxItems": MAX_EDITS},
+            "missing": {"type": "array", "items": {"type": "string", "maxLength": TEXT_MAX},
+                        "maxItems": 4},
+        },
+        "required": ["reasoning", "objects", "missing"],
+        "additionalProperties": False,
+    }
+

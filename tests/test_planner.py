@@ -1,0 +1,167 @@
+"""The planner: logic tested deterministically with a scripted model (the answers are given, the
+planner's schema, validation, repair, constraints and unresolved handling are what is tested),
+and the real llama.cpp path on a tiny random-weight GGUF written during the session."""
+import json
+
+import jsonschema
+import pytest
+
+from sceneedit.palette import COLOR_NAMES
+from sceneedit.plan import OPS, Plan
+from sceneedit.reasoning.constraints import Constraints, constraints_from_feedback
+from sceneedit.reasoning.examples import EXAMPLES
+from sceneedit.reasoning.planner import Planner
+from sceneedit.reasoning.prompt import build_messages, edit_docs, static_messages
+from sceneedit.reasoning.schema import plan_schema
+from sceneedit.scene import SceneGraph
+
+
+@pytest.fixture(scope="module")
+def kitchen(kitchen_graph_text):
+    return SceneGraph.from_json(kitchen_graph_text)
+
+
+class ScriptedLLM:
+    """Answers with the given strings in turn, recording what it was asked."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def generate_json(self, prompt, schema, max_tokens=512, temperature=0.0, seed=0):
+        self.calls.append((prompt, schema))
+        return self.answers.pop(0)
+
+
+def answer(edits, unresolved=None, missing=(), reasoning="r"):
+    return json.dumps({"reasoning": reasoning, "edits": edits, "unresolved": unresolved,
+                       "missing": list(missing)})
+
+
+def test_schema_enumerates_the_scene_ids_ops_and_colours(kitchen):
+    schema = plan_schema(kitchen.ids)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    good = json.loads(answer([{"op": "recolor", "target": "o7", "color": "green"},
+                              {"op": "replace", "target": "o4", "with": "apple"},
+                              {"op": "replace", "target": "o4", "source": "o5"}]))
+    jsonschema.validate(good, schema)
+    for bad in ({"op": "recolor", "target": "o99", "color": "green"},
+                {"op": "recolor", "target": "o7", "color": "mauve"},
+                {"op": "replace", "target": "o4", "with": "apple", "source": "o5"},
+                {"op": "move", "target": "o4", "anchor": "o5", "relation": "larger_than"},
+                {"op": "resize", "target": "o4", "scale": 9}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**good, "edits": [bad]}, schema)
+    text = json.dumps(schema)
+    assert all(c in text for c in COLOR_NAMES) and all(f'"{op}"' in text for op in OPS)
+
+
+def test_schema_honours_constraints(kitchen):
+    schema = plan_schema(kitchen.ids, ops=["remove"], targets=["o3"])
+    jsonschema.validate(json.loads(answer([{"op": "remove", "target": "o3"}])), schema)
+    for bad in ({"op": "recolor", "target": "o3", "color": "red"},
+                {"op": "remove", "target": "o4"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(json.loads(answer([bad])), schema)
+
+
+def test_prompt_is_generated_from_the_declarations(kitchen):
+    docs = edit_docs()
+    assert all(f"- {op}:" in docs for op in OPS) and "red" in docs and "left_of" in docs
+    static = static_messages()
+    full = build_messages(kitchen, "Remove the kettle.")
+    assert full[:len(static)] == static  # the cached prefix is the same for every request
+    assert "o3: kettle (red)" in full[-1]["content"] and "Remove the kettle." in full[-1]["content"]
+
+
+def test_worked_examples_are_valid_plans():
+    for ex in EXAMPLES:
+        plan = Plan(instruction=ex.instruction, edits=ex.edits, unresolved=ex.unresolved)
+        plan.validate_against(ex.graph)
+
+
+def test_valid_answer_becomes_a_plan(kitchen):
+    llm = ScriptedLLM(answer([{"op": "replace", "target": "o4", "with": "apple"}]))
+    result = Planner(llm).plan(kitchen, "Replace the orange with an apple.")
+    assert [e.model_dump(by_alias=True) for e in result.plan.edits] == \
+        [{"op": "replace", "target": "o4", "with": "apple"}]
+    assert result.plan.unresolved is None and len(llm.calls) == 1
+
+
+def test_semantic_error_is_repaired_with_feedback(kitchen):
+    llm = ScriptedLLM(answer([{"op": "remove", "target": "o3"},
+                              {"op": "recolor", "target": "o3", "color": "red"}]),
+                      answer([{"op": "remove", "target": "o3"}]))
+    result = Planner(llm).plan(kitchen, "Remove the kettle.")
+    assert [e.op for e in result.plan.edits] == ["remove"]
+    assert len(result.attempts) == 2 and "removed by edits.0" in result.attempts[0].error
+    repair_turn = llm.calls[1][0][-1]["content"]
+    assert "removed by edits.0" in repair_turn
+
+
+def test_repair_budget_exhausted_gives_unresolved_never_an_invalid_plan(kitchen):
+    bad = answer([{"op": "swap", "target": "o3", "other": "o3"}])
+    llm = ScriptedLLM(bad, bad, bad)
+    result = Planner(llm, max_repairs=2).plan(kitchen, "Swap the kettle with itself.")
+    assert result.plan.edits == [] and "could not produce a valid plan" in result.plan.unresolved
+    assert len(llm.calls) == 3
+
+
+def test_truncated_output_is_an_error_not_a_crash(kitchen):
+    llm = ScriptedLLM('{"reasoning": "x", "edits": [{"op": "rem',
+                      answer([{"op": "remove", "target": "o3"}]))
+    result = Planner(llm).plan(kitchen, "Remove the kettle.")
+    assert result.plan.edits[0].target == "o3" and "not complete JSON" in result.attempts[0].error
+
+
+def test_unresolved_and_missing_names_for_perception(kitchen):
+    llm = ScriptedLLM(answer([], "there is no cat", ["cat"]))
+    result = Planner(llm).plan(kitchen, "Remove the cat.")
+    assert result.plan.edits == [] and result.plan.unresolved == "there is no cat"
+    assert result.missing == ["cat"] and result.needs_perception
+
+
+def test_feedback_constraints_narrow_the_grammar(kitchen):
+    cons = constraints_from_feedback("Don't use recolor, and don't touch the kettle.", kitchen)
+    assert cons.forbid_ops == {"recolor"} and cons.keep_ids == {"o3"}
+    llm = ScriptedLLM(answer([{"op": "restyle", "target": "o6", "style": "striped"}]))
+    previous = Plan(instruction="x", edits=[{"op": "recolor", "target": "o6", "color": "red"}])
+    Planner(llm).plan(kitchen, "Change the blue mug.", feedback="Don't use recolor, and don't "
+                      "touch the kettle.", previous=previous)
+    prompt, schema = llm.calls[0]
+    text = json.dumps(schema)
+    assert '"recolor"' not in text
+    targets = {json.dumps(v["properties"]["target"]) for v in
+               schema["properties"]["edits"]["items"]["anyOf"] if "target" in v["properties"]}
+    assert all('"o3"' not in t for t in targets)
+    assert "User feedback: Don't use recolor" in prompt[-1]["content"]
+    assert '"recolor"' in prompt[-1]["content"]  # the previous plan is shown
+
+
+def test_structured_constraints_are_enforced_even_if_the_model_ignores_them(kitchen):
+    llm = ScriptedLLM(answer([{"op": "remove", "target": "o3"}]),
+                      answer([{"op": "remove", "target": "o4"}]))
+    result = Planner(llm).plan(kitchen, "Remove something.",
+                               constraints=Constraints(keep_ids={"o3"}))
+    assert result.plan.edits[0].target == "o4"
+    assert "must not be edited" in result.attempts[0].error
+
+
+def test_real_llama_cpp_path_on_a_tiny_random_model(tmp_path, kitchen):
+    pytest.importorskip("llama_cpp")
+    from sceneedit.reasoning.llm import get_llm
+    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+
+    path = write_tiny_gguf(tmp_path / "tiny.gguf", n_ctx=4096, seed=0)
+    llm = get_llm(path, n_ctx=4096)
+    planner = Planner(llm, max_tokens=200, max_repairs=1)
+    result = planner.plan(kitchen, "Replace the orange with an apple.")
+    # random weights: whatever it says, what leaves the planner is a valid plan
+    result.plan.validate_against(kitchen) if result.plan.edits else None
+    assert result.plan.edits or result.plan.unresolved
+    for attempt in result.attempts:
+        json.loads(attempt.raw) if attempt.error is None else None
+    assert result.stats is not None and result.stats.generated_tokens > 0
+    again = planner.plan(kitchen, "Replace the orange with an apple.")
+    assert again.plan.to_json() == result.plan.to_json()  # deterministic
+    assert again.stats.prompt_tokens_reused > 0.9 * again.stats.prompt_tokens  # prefix cached
