@@ -1,0 +1,123 @@
+"""Reasoning benchmark: plan every suite case with each model tier and score it against gold.
+
+    python -m benchmarks.reasoning.run --tiers small default [--limit N] [--synthetic 12]
+
+Prints, per tier, a table per category (exact-plan and referent accuracy) and the latency
+figures (median / p90 plan latency, the cold first call, the prompt-cache speedup of a repeated
+plan, tokens/s, peak memory); saves everything to benchmarks/results/reasoning.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.reasoning.cases import format_table, load_suite, score_plan, summarise  # noqa: E402
+from benchmarks.reasoning.synthetic_cases import synthetic_cases  # noqa: E402
+from sceneedit.plan import Plan  # noqa: E402
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
+
+
+def run_tier(tier: str, cases, threads: int | None) -> dict:
+    from sceneedit.reasoning.llm import get_llm
+    from sceneedit.reasoning.planner import Planner
+
+    t0 = time.perf_counter()
+    llm = get_llm(tier, n_threads=threads)
+    load_s = time.perf_counter() - t0
+    planner = Planner(llm)
+    results, latencies, big_latencies, cold = [], [], [], None
+    repeat_ratios = []
+    seen_graphs: set[int] = set()
+    for i, case in enumerate(cases):
+        previous = None
+        if case.previous_plan is not None:
+            previous = Plan(instruction=case.instruction, edits=case.previous_plan["edits"],
+                            unresolved=case.previous_plan.get("unresolved"))
+        r = planner.plan(case.graph, case.instruction, feedback=case.feedback, previous=previous)
+        score = score_plan(case, [e.model_dump(by_alias=True) for e in r.plan.edits],
+                           r.plan.unresolved)
+        score.update(seconds=round(r.seconds, 3), attempts=len(r.attempts),
+                     edits=[e.model_dump(by_alias=True) for e in r.plan.edits],
+                     unresolved=r.plan.unresolved, reasoning=r.plan.reasoning)
+        results.append(score)
+        if cold is None:
+            cold = r.seconds
+        else:
+            latencies.append(r.seconds)
+            if len(case.graph.objects) >= 16:
+                big_latencies.append(r.seconds)
+        if id(case.graph) not in seen_graphs and i > 0:
+            # first plan on a new image vs the same plan again (scene and prefix cached)
+            seen_graphs.add(id(case.graph))
+            again = planner.plan(case.graph, case.instruction, feedback=case.feedback,
+                                 previous=previous)
+            repeat_ratios.append(r.seconds / max(again.seconds, 1e-6))
+        seen_graphs.add(id(case.graph))
+        mark = "ok " if score["exact"] else ("ref" if score["referent"] else "-- ")
+        print(f"  [{tier} {i + 1}/{len(cases)}] {mark} {r.seconds:5.1f}s {case.id}",
+              file=sys.stderr, flush=True)
+    st = llm.stats
+    return {
+        "tier": tier, "load_seconds": round(load_s, 2), "cases": len(cases),
+        "cold_first_plan_s": round(cold or 0, 2),
+        "median_s": round(statistics.median(latencies), 2) if latencies else None,
+        "p90_s": round(_pct(latencies, 0.9), 2) if latencies else None,
+        "median_s_16plus_objects": round(statistics.median(big_latencies), 2)
+        if big_latencies else None,
+        "repeat_speedup_median": round(statistics.median(repeat_ratios), 2)
+        if repeat_ratios else None,
+        "prompt_tokens_per_s": round(st.prompt_tokens_per_second, 1),
+        "generated_tokens_per_s": round(st.generation_tokens_per_second, 1),
+        "prompt_reuse_ratio": round(st.reuse_ratio, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "by_category": summarise(results), "results": results,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiers", nargs="+", default=["small", "default"])
+    ap.add_argument("--limit", type=int, default=None, help="first N cases of each source")
+    ap.add_argument("--synthetic", type=int, default=12, help="synthetic scenes (0: none)")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "reasoning.json"))
+    args = ap.parse_args(argv)
+    photo = load_suite()
+    synth = synthetic_cases(n_scenes=args.synthetic) if args.synthetic else []
+    if args.limit:
+        photo, synth = photo[:args.limit], synth[:args.limit]
+    cases = photo + synth
+    report = {"cases": len(cases), "photo": len(photo), "synthetic": len(synth), "tiers": []}
+    for tier in args.tiers:
+        report["tiers"].append(run_tier(tier, cases, args.threads))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    for t in report["tiers"]:
+        print(f"\n## {t['tier']}: {t['cases']} cases")
+        print(format_table(t["by_category"]))
+        print(f"\nload {t['load_seconds']} s; cold first plan {t['cold_first_plan_s']} s; median "
+              f"{t['median_s']} s, p90 {t['p90_s']} s (16+ objects: "
+              f"{t['median_s_16plus_objects']} s); repeated plan speedup "
+              f"{t['repeat_speedup_median']}x; prompt {t['prompt_tokens_per_s']} tok/s, "
+              f"generation {t['generated_tokens_per_s']} tok/s; prompt reuse "
+              f"{t['prompt_reuse_ratio']:.0%}; peak RSS {t['peak_rss_mb']} MB")
+    print(f"\nsaved {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
