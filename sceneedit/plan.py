@@ -5,14 +5,13 @@ the planner's decoding is constrained by, and the edit docs an LLM reads all com
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, \
     ValidationError as PydanticError, field_validator, model_serializer, model_validator
 
-from .errors import InvalidInputError, ValidationError
+from .document import JsonDocument
+from .errors import ValidationError
 from .palette import COLOR_NAMES, check_color
 from .scene.model import PREDICATES, Predicate, SceneGraph, pydantic_to_ours
 
@@ -151,7 +150,9 @@ def parse_edit(data: Any, where: str = "edit") -> _Edit:
         raise pydantic_to_ours(exc, where, _CHOICES, skip_tags=OPS) from None
 
 
-class Plan(BaseModel):
+class Plan(JsonDocument, BaseModel):
+    document_name: ClassVar[str] = "plan"
+
     model_config = ConfigDict(extra="allow")
 
     format: Literal["sceneedit.plan/1"] = PLAN_FORMAT
@@ -194,30 +195,10 @@ class Plan(BaseModel):
         except PydanticError as exc:
             raise pydantic_to_ours(exc, "plan", _CHOICES, skip_tags=OPS) from None
 
-    @classmethod
-    def from_json(cls, text: str) -> "Plan":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"plan is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
 
-    @classmethod
-    def load(cls, path: str | Path) -> "Plan":
-        from .io import read_text
 
-        return cls.from_json(read_text(path, "plan"))
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
-
-    def save(self, path: str | Path) -> None:
-        from .io import write_text_atomic
-
-        write_text_atomic(path, self.to_json() + "\n")
 
     # ---- semantics ------------------------------------------------------------------------
     def validate_against(self, graph: SceneGraph | None = None) -> SceneGraph:

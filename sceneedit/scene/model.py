@@ -2,15 +2,14 @@
 ``sceneedit.scene-graph/1`` (see ``shared/spec/INTERCHANGE.md``)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError, \
     field_validator, model_serializer, model_validator
 
-from ..errors import InvalidInputError, ValidationError
+from ..document import JsonDocument
+from ..errors import ValidationError
 from ..masks import RLE, box_to_mask
 
 if TYPE_CHECKING:
@@ -129,7 +128,9 @@ def pydantic_to_ours(exc: PydanticError, what: str,
     return ValidationError(field, msg, choices)
 
 
-class SceneGraph(BaseModel):
+class SceneGraph(JsonDocument, BaseModel):
+    document_name: ClassVar[str] = "scene graph"
+
     model_config = ConfigDict(extra="allow")
 
     format: Literal["sceneedit.scene-graph/1"] = GRAPH_FORMAT
@@ -175,30 +176,10 @@ class SceneGraph(BaseModel):
         except PydanticError as exc:
             raise pydantic_to_ours(exc, "scene graph", {"predicate": PREDICATES}) from None
 
-    @classmethod
-    def from_json(cls, text: str) -> "SceneGraph":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"scene graph is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
 
-    @classmethod
-    def load(cls, path: str | Path) -> "SceneGraph":
-        from ..io import read_text
 
-        return cls.from_json(read_text(path, "scene graph"))
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
-
-    def save(self, path: str | Path) -> None:
-        from ..io import write_text_atomic
-
-        write_text_atomic(path, self.to_json() + "\n")
 
     # ---- access ---------------------------------------------------------------------------
     @property

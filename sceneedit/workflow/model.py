@@ -7,13 +7,12 @@ change (the executor restores every pixel outside it from ``input.image``).
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
 
-from ..errors import InvalidInputError, ValidationError
+from ..document import JsonDocument
+from ..errors import ValidationError
 
 WORKFLOW_FORMAT = "sceneedit.workflow/1"
 INPUT = "input"  # the reserved source name of the run's inputs
@@ -49,7 +48,10 @@ class Node(BaseModel):
     note: str | None = None  # why this node exists (e.g. "edit 0: remove o3")
 
 
-class Workflow(BaseModel):
+class Workflow(JsonDocument, BaseModel):
+    document_name: ClassVar[str] = "workflow"
+    dump_options: ClassVar[dict[str, Any]] = {"exclude_none": True}
+
     model_config = ConfigDict(extra="allow")
     format: Literal["sceneedit.workflow/1"] = WORKFLOW_FORMAT
     inputs: dict[str, str] = Field(default_factory=dict)   # name -> PortType value
@@ -67,24 +69,9 @@ class Workflow(BaseModel):
             loc = ".".join(str(p) for p in err["loc"])
             raise ValidationError(f"workflow.{loc}", err["msg"]) from None
 
-    @classmethod
-    def from_json(cls, text: str) -> "Workflow":
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"workflow is not valid JSON: {exc}") from None
 
-    @classmethod
-    def load(cls, path: str | Path) -> "Workflow":
-        from ..io import read_text
 
-        return cls.from_json(read_text(path, "workflow"))
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
 
     def node(self, node_id: str) -> Node:
         for n in self.nodes:
