@@ -206,6 +206,7 @@ SYSTEM = ("You plan image edits. Answer with one JSON object. "
 @pytest.fixture(scope="module")
 def tiny_llm(tmp_path_factory: pytest.TempPathFactory):
     pytest.importorskip("llama_cpp")
+    pytest.importorskip("gguf")
     from sceneedit.reasoning.llm import clear_llm_cache, get_llm
     from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
 
@@ -232,20 +233,20 @@ def test_shared_instance_and_protocol(tiny_llm) -> None:
 
 
 def test_generate_json_is_valid_and_deterministic(tiny_llm) -> None:
-    out = tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=64)
+    out = tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=160)
     data = json.loads(out)
     assert set(data) == {"action", "target", "confirm"}
     assert data["action"] in {"remove", "recolor", "move"}
     assert data["target"] in {"lamp", "table", "red cup"}
     assert isinstance(data["confirm"], bool)
     assert tiny_llm.last.truncated == 0 and tiny_llm.last.generated_tokens > 0
-    assert tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=64) == out
+    assert tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=160) == out
 
 
 def test_prefix_reuse(tiny_llm) -> None:
-    tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=64)
+    tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160)
     n_static = len(tiny_llm.tokenize(tiny_llm.format_chat(_messages("x"))[:len(SYSTEM) + 30]))
-    tiny_llm.generate_json(_messages("Recolor the red cup, please."), SCHEMA, max_tokens=64)
+    tiny_llm.generate_json(_messages("Recolor the red cup, please."), SCHEMA, max_tokens=160)
     last = tiny_llm.last
     assert last.prompt_tokens_reused >= n_static - 2
     assert last.prompt_tokens_evaluated < last.prompt_tokens / 4
@@ -268,9 +269,9 @@ def test_score_is_finite_consistent_and_keeps_state(tiny_llm) -> None:
     cup = tiny_llm.score(prefix + " red", [" cup"])[0]
     assert first[2].logprob == pytest.approx(red + cup, abs=1e-4)
     # Scoring leaves the cache consistent for generation and vice versa.
-    out = tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=64)
+    out = tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=160)
     tiny_llm.score(prefix, cands)
-    assert tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=64) == out
+    assert tiny_llm.generate_json(_messages("Remove the lamp."), SCHEMA, max_tokens=160) == out
     assert tiny_llm.score(prefix, cands) == pytest.approx(again, abs=1e-4)
 
 
@@ -289,15 +290,45 @@ def test_pinned_prefix_survives_other_prompts(tiny_llm) -> None:
     other = [{"role": "system", "content": "Different rules. " * 30}, {"role": "user", "content": "x"}]
     static = tiny_llm.format_chat(_messages("U"))[: len(SYSTEM) + 30]  # system turn and more
     n_pinned = tiny_llm.pin_prefix(static)
-    tiny_llm.generate_json(other, SCHEMA, max_tokens=64)  # replaces the cache's content
-    out = tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=64)
+    tiny_llm.generate_json(other, SCHEMA, max_tokens=160)  # replaces the cache's content
+    out = tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160)
     assert tiny_llm.last.prompt_tokens_reused >= n_pinned - 2
-    tiny_llm.generate_json(other, SCHEMA, max_tokens=64)
+    tiny_llm.generate_json(other, SCHEMA, max_tokens=160)
     prefix = tiny_llm.format_chat(_messages("Move the table.")) + "The object to edit is the"
     restored = tiny_llm.score(prefix, [" lamp", " red cup"])
     assert tiny_llm.last.prompt_tokens_reused >= n_pinned - 2
     # Same numbers as evaluating everything afresh.
     tiny_llm._pinned.clear()
-    tiny_llm.generate_json(other, SCHEMA, max_tokens=64)
+    tiny_llm.generate_json(other, SCHEMA, max_tokens=160)
     assert tiny_llm.score(prefix, [" lamp", " red cup"]) == pytest.approx(restored, abs=1e-4)
-    assert tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=64) == out
+    assert tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160) == out
+
+
+def test_greedy_fast_path_matches_llama_cpp_sampler(tiny_llm) -> None:
+    from sceneedit.reasoning.llm import LLMStats
+
+    # Random weights: the argmax is usually not allowed, so the full-mask branch runs too.
+    fast = tiny_llm.generate_json(_messages("Recolor the cup."), SCHEMA, max_tokens=160)
+    tokens = tiny_llm.tokenize(tiny_llm.format_chat(_messages("Recolor the cup.")))
+    call = LLMStats()
+    tiny_llm._sync_prompt(tokens, call)
+    slow = tiny_llm._sample_with_grammar(tokens, tiny_llm._grammar(SCHEMA), 0.0, 160, call)
+    assert tiny_llm.detokenize(slow) == fast
+
+
+def test_sampling_with_a_seed_is_reproducible(tiny_llm) -> None:
+    runs = [tiny_llm.generate_json(_messages("Move it."), SCHEMA, 200, temperature=0.8, seed=s)
+            for s in (1, 2, 1)]
+    assert runs[0] == runs[2]
+    for r in runs:
+        json.loads(r)
+
+
+def test_thread_count_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sceneedit.reasoning.llm import _default_threads
+
+    monkeypatch.setenv("SCENEEDIT_LLM_THREADS", "1")
+    assert _default_threads() == 1
+    monkeypatch.setenv("SCENEEDIT_LLM_THREADS", "many")
+    with pytest.raises(InvalidInputError):
+        _default_threads()
