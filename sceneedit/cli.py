@@ -167,7 +167,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.out), seed=args.seed)
+    return run_demo(Path(args.out), seed=args.seed, llm=args.llm)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -229,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
     d.add_argument("--out", default="demo-out")
     d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--llm", default=None, help="plan the instructions with this model (small | "
+                   "default | PATH.gguf) instead of graph queries")
     d.set_defaults(fn=cmd_demo)
     return p
 

@@ -2,8 +2,9 @@
 
 Generates a synthetic scene, perceives it with the classical backend, renders one plan per op
 and one compound plan, re-perceives each result to check the edit happened, checks the
-preservation invariant, and writes everything to a folder. The edits' targets are picked by
-graph queries (``scene.query``); the LLM planner replaces that step when it is configured.
+preservation invariant, and writes everything to a folder. Without ``llm`` the edits' targets
+are picked by graph queries (``scene.query``); with ``llm`` (a model tier or GGUF path) the local
+planner plans each instruction and the demo reports whether it matched the query's plan.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def _demo_plans(graph):
     ]
 
 
-def run_demo(out: Path, seed: int = 7) -> int:
+def run_demo(out: Path, seed: int = 7, llm: str | None = None) -> int:
     from .io import save_image, write_text_atomic
     from .perception import ClassicalPerceiver
     from .plan import Plan
@@ -70,9 +71,28 @@ def run_demo(out: Path, seed: int = 7) -> int:
     save_image(out / "graph.png", graph.render(scene.image))
     print(graph.to_text())
     print()
+    planner = None
+    if llm is not None:
+        from .reasoning import Planner, get_llm
+
+        planner = Planner(get_llm(llm))
     rows, summary = [], []
     for name, instruction, edits in _demo_plans(graph):
         plan = Plan(instruction=instruction, edits=edits, graph=graph)
+        agrees = None
+        if planner is not None:
+            planning = planner.plan(graph, instruction)
+            planned = planning.plan
+            got = [e.model_dump(by_alias=True) for e in planned.edits]
+            agrees = sorted(map(str, got)) == sorted(map(str, edits))
+            print(f"{name}: {instruction}\n  planned in {planning.seconds:.1f} s:"
+                  f" {got or planned.unresolved}  ({'as expected' if agrees else 'differs'})")
+            if not planned.edits:
+                summary.append({"name": name, "instruction": instruction, "planned": got,
+                                "unresolved": planned.unresolved, "verified": False})
+                rows.append(f"{name:<15} {'-':>5} {'-':>8} {'-':>9} {'-':>8}  NO: unresolved")
+                continue
+            plan = planned.model_copy(update={"graph": graph})
         t0 = time.perf_counter()
         result = render_plan(plan, scene.image, seed=seed)
         ms = (time.perf_counter() - t0) * 1000
@@ -91,17 +111,20 @@ def run_demo(out: Path, seed: int = 7) -> int:
         rows.append(f"{name:<15} {len(result.workflow.nodes):>5} {ms:>8.0f} "
                     f"{int(result.footprint.sum()):>9} {outside:>8}  {'yes' if ok else 'NO'}: "
                     + "; ".join(v.message for v in verdicts))
-        summary.append({"name": name, "instruction": instruction, "edits": edits,
+        summary.append({"name": name, "instruction": instruction,
+                        "edits": [e.model_dump(by_alias=True) for e in plan.edits],
                         "bricks": len(result.workflow.nodes), "ms": round(ms, 1),
                         "footprint_px": int(result.footprint.sum()),
                         "changed_outside_footprint": outside, "verified": ok,
-                        "checks": [v.message for v in verdicts]})
-        print(f"{name}: {instruction}")
+                        "checks": [v.message for v in verdicts], "as_expected": agrees})
+        if planner is None:
+            print(f"{name}: {instruction}")
     print()
     print(f"{'plan':<15} {'bricks':>5} {'ms':>8} {'footprint':>9} {'outside':>8}  verified")
     print("\n".join(rows))
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    failed = [s["name"] for s in summary if not s["verified"] or s["changed_outside_footprint"]]
+    failed = [s["name"] for s in summary
+              if not s["verified"] or s.get("changed_outside_footprint")]
     print(f"\nwrote {out}/ (scene.png, graph.png, <plan>.after.png, plans, workflows, "
           f"summary.json); {len(summary) - len(failed)}/{len(summary)} plans verified")
     return 1 if failed else 0

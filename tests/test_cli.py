@@ -162,3 +162,14 @@ def test_plan_with_a_tiny_local_gguf_and_a_clear_error_without_weights(tmp_path)
     assert plan["format"] == "sceneedit.plan/1"  # random weights: valid, whatever it says
     r = run("plan", "--graph", graph, "Remove the kettle.", "--llm", str(tmp_path / "no.gguf"))
     assert r.returncode == 2 and "Traceback" not in r.stderr and "no.gguf" in r.stderr
+
+
+def test_demo_main_job(tmp_path):
+    r = run("demo", "--out", str(tmp_path / "demo"))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
+    assert len(summary) == 10 and all(s["verified"] for s in summary)
+    assert all(s["changed_outside_footprint"] == 0 for s in summary)
+    for s in summary:
+        assert (tmp_path / "demo" / f"{s['name']}.after.png").is_file()
+        assert (tmp_path / "demo" / f"{s['name']}.plan.json").is_file()
