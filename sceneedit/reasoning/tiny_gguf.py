@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-# Plain ChatML, as in the Qwen2.5 models (same control tokens); llm.py owns the constant.
-from sceneedit.reasoning.llm import CHATML
+# Plain ChatML, as in the Qwen2.5 models (same control tokens); llm_api.py owns the constant.
+from sceneedit.reasoning.llm_api import CHATML
 
 # SPM marks a space with U+2581.
 _SP = "\u2581"
