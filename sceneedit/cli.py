@@ -13,8 +13,6 @@ def _progress(i: int, total: int, what: str) -> None:
 
 def _load_graph_for(image, graph_path: str | None, what: str = "image"):
     """The graph from a file, or from classical perception of ``image``."""
-    from .errors import ValidationError
-
     if graph_path:
         from .scene import SceneGraph
 
@@ -23,10 +21,7 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
         from .perception import ClassicalPerceiver
 
         graph = ClassicalPerceiver().perceive(image)
-    h, w = image.shape[:2]
-    if (graph.image.width, graph.image.height) != (w, h):
-        raise ValidationError("graph.image", f"the graph is for a {graph.image.width}x"
-                              f"{graph.image.height} image but the {what} is {w}x{h}")
+    graph.check_matches(image, what)
     return graph
 
 

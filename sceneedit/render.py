@@ -34,10 +34,8 @@ def render_plan(plan: Plan, image: np.ndarray, graph: SceneGraph | None = None, 
     graph = graph or plan.graph
     if graph is None:
         raise ValidationError("graph", "no scene graph: pass one or use a plan that carries one")
+    graph.check_matches(image)
     h, w = image.shape[:2]
-    if (graph.image.width, graph.image.height) != (w, h):
-        raise ValidationError("graph.image", f"the graph is for a {graph.image.width}x"
-                              f"{graph.image.height} image but the image is {w}x{h}")
     workflow = compile_plan(plan, graph, seed=seed, inpaint_method=inpaint_method)
     run = (executor or Executor()).run(workflow, {"image": image, "graph": graph},
                                        progress=progress)

@@ -196,6 +196,13 @@ class SceneGraph(JsonDocument, BaseModel):
     def __contains__(self, object_id: object) -> bool:
         return any(o.id == object_id for o in self.objects)
 
+    def check_matches(self, image: np.ndarray, what: str = "image") -> None:
+        """Raise unless this graph describes an image of ``image``'s size."""
+        h, w = image.shape[:2]
+        if (self.image.width, self.image.height) != (w, h):
+            raise ValidationError("graph.image", f"the graph is for a {self.image.width}x"
+                                  f"{self.image.height} image but the {what} is {w}x{h}")
+
     def mask_of(self, object_id: str) -> np.ndarray:
         """The object's mask, or its filled box when the graph has no mask for it."""
         obj = self.get(object_id)

@@ -79,9 +79,7 @@ def render_graph(graph: SceneGraph, image: np.ndarray | None = None, show_masks:
         out = np.full((h, w, 3), CANVAS_GRAY, dtype=np.uint8)
     else:
         out = check_image_array(image).copy()
-        if out.shape[:2] != (h, w):
-            raise ValidationError("image", f"the graph is for a {w}x{h} image but the image is "
-                                  f"{out.shape[1]}x{out.shape[0]}")
+        graph.check_matches(out)
     thickness = max(1, round(min(h, w) / 320))
     scale = max(0.35, min(h, w) / 960)
     # Large objects first, so small ones (often what the edit is about) stay visible on top.
