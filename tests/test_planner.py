@@ -165,3 +165,26 @@ def test_real_llama_cpp_path_on_a_tiny_random_model(tmp_path, kitchen):
     again = planner.plan(kitchen, "Replace the orange with an apple.")
     assert again.plan.to_json() == result.plan.to_json()  # deterministic
     assert again.stats.prompt_tokens_reused > 0.9 * again.stats.prompt_tokens  # prefix cached
+
+
+def test_plural_instructions_cover_every_instance(kitchen):
+    from sceneedit.reasoning.plurals import expand_plurals
+
+    def plan(instruction, edits):
+        return expand_plurals(Plan(instruction=instruction, edits=edits), kitchen)
+
+    both = plan("Make both mugs red.", [{"op": "recolor", "target": "o6", "color": "red"}])
+    assert sorted(e.target for e in both.edits) == ["o6", "o7"]
+    # a number word that does not match the count adds nothing
+    three = plan("Remove the three mugs.", [{"op": "remove", "target": "o6"}])
+    assert [e.target for e in three.edits] == ["o6"]
+    # a colour named in the instruction restricts the copies to that colour
+    blue = plan("Remove all blue mugs.", [{"op": "remove", "target": "o6"}])
+    assert [e.target for e in blue.edits] == ["o6"]
+    # no quantifier: nothing changes
+    one = plan("Remove the mug.", [{"op": "remove", "target": "o6"}])
+    assert len(one.edits) == 1
+    # through the planner, with the scripted model writing a single edit
+    llm = ScriptedLLM(answer([{"op": "remove", "target": "o7"}]))
+    result = Planner(llm).plan(kitchen, "Remove every mug.")
+    assert sorted(e.target for e in result.plan.edits) == ["o6", "o7"]

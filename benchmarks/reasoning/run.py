@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="first N cases of each source")
     ap.add_argument("--synthetic", type=int, default=12, help="synthetic scenes (0: none)")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--only", nargs="+", default=None, help="only these categories")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "reasoning.json"))
     args = ap.parse_args(argv)
     photo = load_suite()
@@ -100,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         photo, synth = photo[:args.limit], synth[:args.limit]
     cases = photo + synth
+    if args.only:
+        cases = [c for c in cases if c.category in args.only]
     report = {"cases": len(cases), "photo": len(photo), "synthetic": len(synth), "tiers": []}
     for tier in args.tiers:
         report["tiers"].append(run_tier(tier, cases, args.threads))

@@ -15,7 +15,8 @@ from ..errors import SceneEditError
 from ..plan import Plan
 from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
-from .llm import LLM, LLMStats
+from .llm_api import LLM, LLMStats
+from .plurals import expand_plurals
 from .prompt import build_messages
 from .schema import plan_schema
 
@@ -112,5 +113,9 @@ class Planner:
         plan = Plan.from_dict({"format": "sceneedit.plan/1", "instruction": instruction,
                                "reasoning": data.get("reasoning") or None, "edits": edits,
                                "unresolved": unresolved})
+        plan.validate_against(graph)
+        plan = expand_plurals(plan, graph)
+        if any(getattr(e, "target", None) in cons.keep_ids for e in plan.edits):
+            raise SceneEditError("a protected object would be edited (user constraint)")
         plan.validate_against(graph)
         return plan, [m for m in data.get("missing", []) if m]
