@@ -226,6 +226,31 @@ class Plan(JsonDocument, BaseModel):
                 raise ValidationError(f"{where}.relation",
                                       f"{relation!r} does not say where to place an object",
                                       PLACEMENT_RELATIONS)
+            _check_meaningful(edit, graph, where)
             if isinstance(edit, RemoveEdit):
                 removed[edit.target] = i
         return graph
+
+
+def _words(text: str) -> str:
+    return " ".join(w for w in text.lower().replace("-", " ").split()
+                    if w not in ("a", "an", "the", "new", "another"))
+
+
+def _check_meaningful(edit: _Edit, graph: SceneGraph, where: str) -> None:
+    """Edits that parse but cannot mean what was asked: a colour is not an object or a
+    material, and replacing an object with its own kind changes nothing."""
+    if isinstance(edit, ReplaceEdit) and edit.with_ is not None:
+        text = _words(edit.with_)
+        # "orange" is a colour, "an orange" a fruit: only a bare colour name is a colour
+        if edit.with_.strip().lower() in COLOR_NAMES:
+            raise ValidationError(f"{where}.with", f"{edit.with_!r} is a colour, not an object: "
+                                  "to change a colour use recolor")
+        if text == _words(graph.get(edit.target).label):
+            raise ValidationError(f"{where}.with", f"replacing {edit.target} "
+                                  f"({graph.get(edit.target).label}) with {edit.with_!r} changes "
+                                  "nothing: to change its colour use recolor, its material "
+                                  "restyle")
+    if isinstance(edit, RestyleEdit) and edit.style.strip().lower() in COLOR_NAMES:
+        raise ValidationError(f"{where}.style", f"{edit.style!r} is a colour, not a style: use "
+                              "recolor")

@@ -116,3 +116,19 @@ def test_repository_examples_match_the_shared_spec_examples():
         pytest.skip("shared/ is not beside this checkout")
     for name in ("kitchen.graph.json", "kitchen.plan.json"):
         assert (EXAMPLES / name).read_bytes() == (shared / name).read_bytes()
+
+
+@pytest.mark.parametrize("edit, field, needle", [
+    ({"op": "replace", "target": "o6", "with": "mug"}, "edits.0.with", "changes nothing"),
+    ({"op": "replace", "target": "o6", "with": "purple"}, "edits.0.with", "is a colour"),
+    ({"op": "restyle", "target": "o6", "style": "yellow"}, "edits.0.style", "use recolor"),
+])
+def test_edits_that_cannot_mean_what_was_asked(kitchen_graph_text, edit, field, needle):
+    graph = SceneGraph.from_json(kitchen_graph_text)
+    with pytest.raises(ValidationError) as info:
+        Plan(instruction="x", edits=[edit]).validate_against(graph)
+    assert info.value.field == field and needle in str(info.value)
+    # while real replacements and styles pass
+    Plan(instruction="x", edits=[{"op": "replace", "target": "o6", "with": "teapot"},
+                                 {"op": "restyle", "target": "o7", "style": "striped"}]
+         ).validate_against(graph)

@@ -188,3 +188,31 @@ def test_plural_instructions_cover_every_instance(kitchen):
     llm = ScriptedLLM(answer([{"op": "remove", "target": "o7"}]))
     result = Planner(llm).plan(kitchen, "Remove every mug.")
     assert sorted(e.target for e in result.plan.edits) == ["o6", "o7"]
+
+
+@pytest.mark.parametrize("edit, instruction, color", [
+    ({"op": "replace", "target": "o6", "with": "mug"}, "Make the blue mug yellow.", "yellow"),
+    ({"op": "replace", "target": "o6", "with": "mug yellow"}, "Make it yellow.", "yellow"),
+    ({"op": "replace", "target": "o6", "with": "purple"}, "Make it purple.", "purple"),
+    ({"op": "restyle", "target": "o7", "style": "pink"}, "Make the white mug pink.", "pink"),
+    ({"op": "replace", "target": "o6", "with": "teapot"}, "Make it a teapot.", None),
+    ({"op": "restyle", "target": "o6", "style": "made of wood"}, "Make it wooden.", None),
+    ({"op": "replace", "target": "o6", "with": "mug"}, "Make it red or green.", None),
+])
+def test_replace_or_restyle_that_means_a_recolour_is_read_as_one(kitchen, edit, instruction,
+                                                                  color):
+    from sceneedit.reasoning.normalize import normalize_edits
+
+    got = normalize_edits([edit], kitchen, instruction)[0]
+    if color is None:
+        assert got == edit
+    else:
+        assert got == {"op": "recolor", "target": edit["target"], "color": color}
+
+
+def test_an_orange_is_a_fruit_not_a_colour(kitchen):
+    from sceneedit.reasoning.normalize import normalize_edits
+
+    edit = {"op": "replace", "target": "o6", "with": "an orange"}
+    assert normalize_edits([edit], kitchen, "Replace the mug with an orange.") == [edit]
+    Plan(instruction="x", edits=[edit]).validate_against(kitchen)

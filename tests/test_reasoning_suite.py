@@ -153,7 +153,8 @@ def test_swap_is_symmetric_and_scale_has_a_tolerance(by_id):
 def test_wrong_target_is_not_the_referent(by_id):
     case = by_id["living_room-01"]  # the trap: replacing the floor lamp itself
     s = score_plan(case, [{"op": "replace", "target": "o12", "with": "floor lamp"}], None)
-    assert s == {**s, "exact": False, "referent": False, "op_correct": True, "valid": True}
+    # replacing a floor lamp with a floor lamp changes nothing, so it is not even a valid plan
+    assert s == {**s, "exact": False, "referent": False, "op_correct": True, "valid": False}
     part = by_id["kitchen-01"]  # the handle instead of the refrigerator
     assert not score_plan(part, [{"op": "recolor", "target": "o2", "color": "blue"}],
                           None)["referent"]

@@ -16,6 +16,7 @@ from ..plan import Plan
 from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
 from .llm_api import LLM, LLMStats
+from .normalize import normalize_edits
 from .plurals import expand_plurals
 from .prompt import build_messages
 from .schema import plan_schema
@@ -99,7 +100,7 @@ class Planner:
         except json.JSONDecodeError as exc:
             raise SceneEditError(f"the answer is not complete JSON ({exc.msg}); answer "
                                  "shorter") from None
-        edits = data.get("edits") or []
+        edits = normalize_edits(data.get("edits") or [], graph, instruction)
         unresolved = data.get("unresolved")
         if edits:
             unresolved = None  # edits win: an actionable answer with a stray note is still one
