@@ -106,17 +106,18 @@ class Planner:
             unresolved = None  # edits win: an actionable answer with a stray note is still one
         elif not unresolved:
             raise SceneEditError("the answer has no edits and no 'unresolved' reason")
-        for e in edits:
-            if e.get("target") in cons.keep_ids:
-                raise SceneEditError(f"{e['target']} must not be edited (user constraint)")
-            if e.get("op") in cons.forbid_ops:
-                raise SceneEditError(f"op {e['op']!r} is not allowed (user constraint)")
         plan = Plan.from_dict({"format": "sceneedit.plan/1", "instruction": instruction,
                                "reasoning": data.get("reasoning") or None, "edits": edits,
                                "unresolved": unresolved})
         plan.validate_against(graph)
-        plan = expand_plurals(plan, graph)
-        if any(getattr(e, "target", None) in cons.keep_ids for e in plan.edits):
-            raise SceneEditError("a protected object would be edited (user constraint)")
-        plan.validate_against(graph)
+        expanded = expand_plurals(plan, graph)
+        if expanded is not plan:  # copies can meet an earlier removal: validate them too
+            expanded.validate_against(graph)
+        # user constraints last: normalising or expanding may have produced the edit at fault
+        for e in expanded.edits:
+            if getattr(e, "target", None) in cons.keep_ids:
+                raise SceneEditError(f"{e.target} must not be edited (user constraint)")
+            if e.op in cons.forbid_ops:
+                raise SceneEditError(f"op {e.op!r} is not allowed (user constraint)")
+        plan = expanded
         return plan, [m for m in data.get("missing", []) if m]
