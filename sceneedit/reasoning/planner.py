@@ -19,7 +19,7 @@ from .intent import absent_referents, hinted_ops
 from .llm_api import LLM, LLMStats
 from .normalize import normalize_edits
 from .plurals import expand_plurals
-from .prompt import build_messages
+from .prompt import build_messages, static_messages
 from .schema import plan_schema
 
 
@@ -75,6 +75,7 @@ class Planner:
         if previous is not None:
             prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
                                "unresolved": previous.unresolved})
+        self._pin_static_prefix()
         attempts: list[Attempt] = []
         repair: list[tuple[str, str]] = []
         plan, missing = None, []
@@ -101,6 +102,15 @@ class Planner:
                 if name != "load_seconds":
                     setattr(stats, name, getattr(stats, name) - getattr(stats_before, name))
         return PlanResult(plan, missing, attempts, time.perf_counter() - t0, stats)
+
+    def _pin_static_prefix(self) -> None:
+        """Every prompt starts with the same system prompt, edit docs and examples: pin their
+        KV state (and keep it on disk), so neither other prompts on this model nor a new
+        process pay for them again. Backends without pinning just skip this."""
+        pin = getattr(self.llm, "pin_prefix", None)
+        fmt = getattr(self.llm, "format_chat", None)
+        if pin is not None and fmt is not None:
+            pin(fmt(static_messages(), add_generation_prompt=False), persist=True)
 
     @staticmethod
     def _check(raw: str, graph: SceneGraph, instruction: str,
