@@ -162,7 +162,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.out), seed=args.seed, llm=args.llm)
+    return run_demo(Path(args.out), seed=args.seed, llm=False if args.no_llm else args.llm)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,8 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
     d.add_argument("--out", default="demo-out")
     d.add_argument("--seed", type=int, default=7)
-    d.add_argument("--llm", default=None, help="plan the instructions with this model (small | "
-                   "default | PATH.gguf) instead of graph queries")
+    d.add_argument("--llm", default=None, help="planner model: small | default | PATH.gguf "
+                   "(default: $SCENEEDIT_LLM, else the best embedded model installed)")
+    d.add_argument("--no-llm", action="store_true", help="render the expected edits "
+                   "(resolved by graph queries) without planning them")
     d.set_defaults(fn=cmd_demo)
     return p
 
