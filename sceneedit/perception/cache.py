@@ -1,0 +1,41 @@
+"""Per-image results cached by content hash: image encoders (a segmenter's embedding, the
+classical segmentation, a depth map) run once per distinct image however often it is asked."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import numpy as np
+
+from ..io import image_sha256
+
+CACHE_IMAGES = 4  # distinct images whose results are kept (least recently used goes first)
+
+T = TypeVar("T")
+
+
+class ContentCache(Generic[T]):
+    """A small LRU keyed by the image's content hash (``io.image_sha256``: pixels, shape and
+    dtype). ``computed`` counts cache misses: how often the expensive function really ran."""
+
+    def __init__(self, compute: Callable[[np.ndarray], T], max_items: int = CACHE_IMAGES):
+        self._compute = compute
+        self._items: OrderedDict[str, T] = OrderedDict()
+        self.max_items = max_items
+        self.computed = 0
+
+    def get(self, image: np.ndarray) -> T:
+        key = image_sha256(image)
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = self._compute(image)
+        self.computed += 1
+        self._items[key] = value
+        while len(self._items) > self.max_items:
+            self._items.popitem(last=False)
+        return value
+
+
+__all__ = ["CACHE_IMAGES", "ContentCache"]
