@@ -12,7 +12,8 @@ from sceneedit.errors import InvalidInputError
 from sceneedit.masks import RLE, iou, mask_box
 from sceneedit.perception import ClassicalPerceiver
 from sceneedit.perception.api import Detection, Detector, Segmenter
-from sceneedit.perception.classical_detect import ClassicalDetector, ClassicalSegmenter
+from sceneedit.perception.classical_detect import ClassicalDetector, ClassicalSegmenter, \
+    classical_backends
 from sceneedit.perception.needs import instruction_needs, missing_needs
 from sceneedit.perception.refine import RefineConfig, Refiner, refine_graph
 from sceneedit.scene.model import SceneGraph
@@ -123,8 +124,12 @@ def test_classical_detector_lower_thresholds_find_more(scene):
 
 def test_one_round_recovers_a_dropped_object(scene, perceived):
     start = _without(perceived, "banana")
-    result = refine_graph(start, scene.image, "Remove the banana.")
+    detector, segmenter = classical_backends()
+    result = refine_graph(start, scene.image, "Remove the banana.", detector=detector,
+                          segmenter=segmenter)
     assert len(result.rounds) == 1 and result.stop_reason == "nothing missing"
+    # Detector and segmenter share one segmentation of the image (the "encoder").
+    assert segmenter.encoder_calls == detector.encoder_calls == 1
     added = result.diff.added
     assert added == [start.next_id()]
     banana = result.graph.get(added[0])
@@ -295,3 +300,34 @@ def test_cli_refine(tmp_path, scene, perceived, capsys):
     assert main(["refine", str(image), "remove the banana", "--graph", str(graph),
                  "--out", str(tmp_path / "x.json")]) == 2
     assert "format" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
+
+
+def test_classical_loop_encodes_the_image_once_over_three_rounds(scene, perceived):
+    """Three rounds on the classical backends, crops around the found banana included: the
+    segmenter's image was encoded once; the detector's crops are encoded on their own."""
+    detector, segmenter = classical_backends()
+    result = Refiner(detector, segmenter).refine(
+        _without(perceived, "banana"), scene.image, "Remove the banana and the cat.",
+        max_rounds=3)
+    assert len(result.rounds) == 3 and [n.phrase for n in result.remaining] == ["cat"]
+    assert [len(r.crops) for r in result.rounds] == [0, 1, 1]
+    assert segmenter.encoder_calls == 1
+    assert detector.encoder_calls == 2  # the full image and the (cached) crop around o6
+
+
+def test_docs_examples_run():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "refinement.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    namespace: dict = {}
+    ran = 0
+    for block in blocks:
+        if "get_llm(" in block or "models/depth" in block:
+            continue  # needs a real LLM / depth model
+        if "TextReader" in block:
+            pytest.importorskip("rapidocr_onnxruntime")
+        exec(compile(block, "docs/refinement.md", "exec"), namespace)
+        ran += 1
+    assert ran >= 4

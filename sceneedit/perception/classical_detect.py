@@ -49,8 +49,7 @@ class _Seen:
     color: str
 
 
-def _classify_all(image: np.ndarray) -> list[_Seen]:
-    seg = segment(image)
+def _classify_all(seg: Segmentation) -> list[_Seen]:
     out = []
     for region in seg.regions:
         features = shape_features(region, seg.lab)
@@ -77,12 +76,18 @@ class ClassicalDetector:
 
     name = "classical-detector"
 
-    def __init__(self, max_images: int = CACHE_IMAGES):
-        self._cache: ContentCache[list[_Seen]] = ContentCache(_classify_all, max_images)
+    def __init__(self, segmentations: ContentCache[Segmentation] | None = None,
+                 max_images: int = CACHE_IMAGES):
+        # Sharing a segmenter's cache (``classical_backends``) encodes each image once for
+        # both; on its own the detector keeps a cache of its own.
+        self.segmentations = segmentations or ContentCache(segment, max_images)
+        self._cache: ContentCache[list[_Seen]] = ContentCache(
+            lambda image: _classify_all(self.segmentations.get(image)), max_images)
 
     @property
     def encoder_calls(self) -> int:
-        return self._cache.computed
+        """Segmentations run by or for this detector's cache (crops included)."""
+        return self.segmentations.computed
 
     def detect(self, image: np.ndarray, phrases: Sequence[str], *,
                box_threshold: float | None = None,
@@ -114,11 +119,14 @@ class ClassicalSegmenter:
     name = "classical-segmenter"
 
     def __init__(self, max_images: int = CACHE_IMAGES):
-        self._cache: ContentCache[Segmentation] = ContentCache(segment, max_images)
+        self.segmentations: ContentCache[Segmentation] = ContentCache(segment, max_images)
+        self._asked: set[str] = set()
 
     @property
     def encoder_calls(self) -> int:
-        return self._cache.computed
+        """Segmentations run on the images this segmenter was given (by it or, through a
+        shared cache, by the detector); crops the detector looked at are not among them."""
+        return self.segmentations.runs_for(self._asked)
 
     def segment(self, image: np.ndarray, boxes: Sequence[Sequence[float]], *,
                 points: Sequence[Sequence[tuple[float, float]]] | None = None
@@ -126,7 +134,9 @@ class ClassicalSegmenter:
         image = check_rgb(image)
         if len(boxes) == 0:
             return []
-        seg = self._cache.get(image)
+        key = self.segmentations.key(image)
+        self._asked.add(key)
+        seg = self.segmentations.get(image, key)
         return [self._one(seg, box, points[k] if points else ()) for k, box in enumerate(boxes)]
 
     @staticmethod
@@ -163,8 +173,10 @@ class ClassicalSegmenter:
 
 
 def classical_backends() -> tuple[ClassicalDetector, ClassicalSegmenter]:
-    """A detector and a segmenter for the synthetic domain (the refinement loop's defaults)."""
-    return ClassicalDetector(), ClassicalSegmenter()
+    """A detector and a segmenter for the synthetic domain (the refinement loop's defaults)
+    that share one segmentation cache, so an image is encoded once for both."""
+    segmenter = ClassicalSegmenter()
+    return ClassicalDetector(segmenter.segmentations), segmenter
 
 
 __all__ = ["BOX_THRESHOLD", "TEXT_THRESHOLD", "ClassicalDetector", "ClassicalSegmenter",

@@ -274,10 +274,11 @@ def refine_graph(graph: SceneGraph, image: np.ndarray, instruction: str, *,
     """Refine ``graph`` for ``instruction`` (the classical synthetic-domain backends unless a
     detector and segmenter are given)."""
     if detector is None or segmenter is None:
-        from .classical_detect import ClassicalDetector, ClassicalSegmenter
+        from .classical_detect import classical_backends
 
-        detector = detector or ClassicalDetector()
-        segmenter = segmenter or ClassicalSegmenter()
+        default_detector, default_segmenter = classical_backends()
+        detector = detector or default_detector
+        segmenter = segmenter or default_segmenter
     return Refiner(detector, segmenter, annotator=annotator, config=config).refine(
         graph, image, instruction, planner_missing=planner_missing, max_rounds=max_rounds)
 
