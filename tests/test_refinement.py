@@ -331,3 +331,12 @@ def test_docs_examples_run():
         exec(compile(block, "docs/refinement.md", "exec"), namespace)
         ran += 1
     assert ran >= 4
+
+
+def test_stops_when_the_lowest_thresholds_find_nothing(scene, perceived):
+    det = ScriptedDetector(scene.image, [])
+    config = RefineConfig(box_threshold=0.2, text_threshold=0.2, decay=0.5, floor=0.1)
+    result = Refiner(det, ClassicalSegmenter(), config=config).refine(
+        perceived, scene.image, "Remove the cat.", max_rounds=10)
+    assert [r.thresholds for r in result.rounds] == [(0.2, 0.2), (0.1, 0.1)]
+    assert result.stop_reason == "no progress at the lowest thresholds"

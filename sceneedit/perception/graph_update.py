@@ -22,7 +22,7 @@ from ..scene.model import Provenance, SceneGraph, SceneObject
 from ..scene.relations import id_key
 from ..synthetic.categories import CATEGORIES
 from .attributes import dominant_color, geometry_attributes
-from .needs import Need
+from .needs import Need, canonical_name
 
 # A detection is "the same object" as a node at this mask IoU or more.
 SAME_IOU = 0.5
@@ -161,15 +161,26 @@ def apply_found(graph: SceneGraph, found: Sequence[Found], image: np.ndarray, id
         pending.remove(f)
 
     # -- relabel or add ----------------------------------------------------------------------
-    still_needed = {f.need: f.need.count - sum(f.need.matches(o) for o in graph.objects)
-                    for f in pending}
+    # How many more instances each need wants, after the splits and merges above.
+    kept = [o for o in graph.objects if o.id not in removed and o.id not in new]
+
+    def have(need: Need) -> int:
+        return sum(need.matches(o) for o in kept) + \
+            sum(canonical_name(need.noun) == f.label for f, _, _ in new.values())
+
+    still_needed = {f.need: f.need.count - have(f.need) for f in pending}
     for f in sorted(pending, key=lambda f: (-f.score, f.box[1], f.box[0])):
         overlaps = [(i, inter) for i, inter in work.overlap(f.mask) if i not in removed]
         best = max(overlaps, key=lambda t: _iou(work, t, f), default=None)  # first on ties
         if best and _iou(work, best, f) >= SAME_IOU:
             node = work.objects[best[0]]
-            if f.need.matches(node) or best[0] in new or best[0] in relabel:
-                continue  # already this object: nothing to learn
+            if best[0] in new or best[0] in relabel:
+                continue
+            if canonical_name(node.label) == f.label:  # already this object
+                if f.need.color and node.color != f.need.color:
+                    upd.actions.append(f"{node.id} {node.label} is the {f.label} detected for "
+                                       f"{f.need.phrase!r}, but {node.color}")
+                continue
             if f.score > _prior(node):
                 relabel[best[0]] = f
                 upd.actions.append(f"relabelled {node.id} {node.label} -> {f.label} "

@@ -88,8 +88,12 @@ class RefinementRound:
         for f in self.found:
             lines.append(f"  detected {f.need.phrase!r} -> {f.label} {f.score:.2f} at "
                          f"{[round(v) for v in f.box]} ({f.where})")
-        lines += [f"  {a}" for a in self.actions] or ["  no change"]
-        lines += [f"    {line}" for line in str(self.diff).splitlines()]
+        lines += [f"  {a}" for a in self.actions]
+        if self.diff.is_empty:
+            lines.append("  graph unchanged")
+        else:
+            lines.append("  diff:")
+            lines += [f"    {line}" for line in str(self.diff).splitlines()]
         return "\n".join(lines)
 
 
@@ -199,14 +203,22 @@ class Refiner:
         result = RefinementResult(initial=graph, instruction=instruction, image=image)
         ids = IdSource(graph.ids)
         current = graph
+        stalled = False
         for round_no in range(1, max_rounds + 1):
             needs = missing_needs(current, instruction, planner_missing)
             if not needs:
                 break
             current = self._round(current, image, instruction, needs, round_no, ids, result)
+            # At the threshold floor a round that changed nothing would repeat itself exactly.
+            stalled = result.rounds[-1].diff.is_empty and \
+                self.config.thresholds(round_no + 1) == self.config.thresholds(round_no)
+            if stalled:
+                break
         result.remaining = missing_needs(current, instruction, planner_missing)
         if not result.remaining:
             result.stop_reason = "nothing missing"
+        elif stalled:
+            result.stop_reason = "no progress at the lowest thresholds"
         else:
             result.stop_reason = f"round budget spent ({max_rounds})"
         return result
