@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import cv2
-import numpy as np
 import pytest
 
 from sceneedit.errors import InvalidInputError
@@ -52,8 +51,8 @@ def _without(graph: SceneGraph, *labels: str) -> SceneGraph:
 class ScriptedDetector:
     """A deterministic Detector: each entry is (phrase, exact pixel patch, score). It finds a
     patch by exact template match, so it answers on crops as on the whole image, and records
-    every call. ``min_shrink`` > 0: it only sees objects in images at least that much smaller
-    than the first image it was given (a stand-in for "small objects need a crop")."""
+    every call. ``crops_only``: it sees nothing in the full image, only in crops of it (a
+    stand-in for small objects that a detector finds only when zoomed in)."""
 
     name = "scripted"
 
