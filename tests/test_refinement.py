@@ -100,6 +100,10 @@ def test_missing_needs_prefers_the_planner(perceived):
                                             planner_missing=["toaster"])] == ["toaster"]
     no_banana = _without(perceived, "banana")
     assert [n.phrase for n in missing_needs(no_banana, "remove the bananas")] == ["banana"]
+    table = perceived.objects[0].model_copy(update={"label": "coffee table"})
+    assert instruction_needs("clean the table")[0].matches(table)
+    assert not instruction_needs("clean the coffee table")[0].matches(
+        table.model_copy(update={"label": "table"}))
     # A colour in the phrase must agree: the graph's mug is blue.
     assert [n.phrase for n in missing_needs(perceived, "remove the red mug")] == ["red mug"]
 

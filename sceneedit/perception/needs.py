@@ -106,7 +106,9 @@ class Need:
 
     def matches(self, obj: SceneObject) -> bool:
         """Whether ``obj`` is an instance of this need."""
-        if canonical_name(obj.label) != canonical_name(self.noun):
+        label, noun = canonical_name(obj.label), canonical_name(self.noun)
+        # A "coffee table" node is a table: the label's head noun may answer the need.
+        if label != noun and label.rsplit(" ", 1)[-1] != noun:
             return False
         return self.color is None or obj.color is None or obj.color == self.color
 
