@@ -159,6 +159,25 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refine(args: argparse.Namespace) -> int:
+    from .io import load_image
+    from .perception.refine import refine_graph
+
+    image = load_image(args.image)
+    graph = _load_graph_for(image, args.graph)
+    annotator = None
+    if args.depth_model:
+        from .perception.depth import DepthEstimator
+
+        annotator = DepthEstimator(args.depth_model).load()
+    result = refine_graph(graph, image, args.instruction, planner_missing=args.missing,
+                          max_rounds=args.rounds, annotator=annotator)
+    print(result.summary())
+    if args.out:
+        result.graph.save(args.out)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -220,6 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")
     m.set_defaults(fn=cmd_models)
+
+    rf = sub.add_parser("refine", help="refine a scene graph until it holds what an "
+                        "instruction names (prints each round's diff)")
+    rf.add_argument("image")
+    rf.add_argument("instruction")
+    rf.add_argument("--graph", help="starting graph JSON (default: perceive the image)")
+    rf.add_argument("--out", help="write the refined graph JSON here")
+    rf.add_argument("--rounds", type=int, default=3, help="round budget (default 3)")
+    rf.add_argument("--missing", action="append", help="a name the planner reported missing "
+                    "(repeatable; replaces the instruction's own phrases)")
+    rf.add_argument("--depth-model", help="transformers depth-estimation model (directory or "
+                    "cached HF id) to set object depth and in_front_of/behind")
+    rf.set_defaults(fn=cmd_refine)
 
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
     d.add_argument("--out", default="demo-out")
