@@ -181,7 +181,8 @@ def cmd_refine(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.out), seed=args.seed, llm=False if args.no_llm else args.llm)
+    return run_demo(Path(args.out), seed=args.seed, llm=False if args.no_llm else args.llm,
+                    cases=args.cases)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: $SCENEEDIT_LLM, else the best embedded model installed)")
     d.add_argument("--no-llm", action="store_true", help="render the expected edits "
                    "(resolved by graph queries) without planning them")
+    d.add_argument("--cases", nargs="+", default=None, metavar="NAME",
+                   help="run only these instructions (implicit, remove, replace, ...)")
     d.set_defaults(fn=cmd_demo)
     return p
 

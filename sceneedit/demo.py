@@ -69,9 +69,17 @@ def _same_edits(got: list[dict], expected: list[dict]) -> bool:
     return sorted(map(key, got)) == sorted(map(key, expected))
 
 
-def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None) -> int:
+def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None,
+             cases: list[str] | None = None) -> int:
     """``llm``: a model spec (tier, path), None for the best embedded model installed, or
-    False to render the expected edits without a model."""
+    False to render the expected edits without a model. ``cases``: only these (by name)."""
+    from .errors import InvalidInputError
+
+    names = [name for name, _, _ in _demo_cases()]
+    unknown = sorted(set(cases or ()) - set(names))
+    if unknown:
+        raise InvalidInputError(f"unknown demo case(s) {', '.join(unknown)}; choose from "
+                                f"{', '.join(names)}")
     from .io import save_image, write_text_atomic
     from .perception import ClassicalPerceiver
     from .plan import Plan
@@ -102,6 +110,8 @@ def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None) -> int:
     ids = _ids(graph)
     rows, summary = [], []
     for name, instruction, expect in _demo_cases():
+        if cases and name not in cases:
+            continue
         expected = expect(ids)
         record: dict = {"name": name, "instruction": instruction, "expected": expected}
         if planner is None:

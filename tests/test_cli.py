@@ -183,10 +183,15 @@ def test_demo_main_job_plans_with_the_llm(tmp_path):
     from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
 
     model = write_tiny_gguf(tmp_path / "tiny.gguf")
-    r = run("demo", "--llm", str(model), "--out", str(tmp_path / "demo"), timeout=600)
+    # Two cases: a random model writes long answers, and each costs up to three attempts.
+    r = run("demo", "--llm", str(model), "--out", str(tmp_path / "demo"), "--cases", "recolor",
+            "impossible", timeout=600)
+    assert r.returncode == 2 and "unknown demo case(s) recolor" in r.stderr
+    r = run("demo", "--llm", str(model), "--out", str(tmp_path / "demo"), "--cases", "remove",
+            "impossible", timeout=600)
     assert "Traceback" not in r.stderr, r.stderr
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
-    assert [s["name"] for s in summary][-1] == "impossible" and len(summary) == 11
+    assert [s["name"] for s in summary] == ["remove", "impossible"]
     # named outright and absent: unresolved without asking the model
     assert summary[-1]["as_expected"] and summary[-1]["unresolved"]
     for s in summary:
