@@ -100,8 +100,10 @@ def _perceive_and_plan(payload: dict[str, Any], settings: BatchSettings) -> None
         payload["graph"] = graph.to_json(indent=None)
         payload["plan"] = plan.to_json(indent=None)
         payload["stage"] = "planned"
-        if plan.unresolved:
-            payload.update(status="unresolved", unresolved=plan.unresolved)
+        if plan.unresolved:  # finished: keep the plan with its graph, as render would
+            payload.update(status="unresolved", unresolved=plan.unresolved, edits=0,
+                           plan=plan.model_copy(update={"graph": graph}).to_json(indent=None))
+            del payload["graph"]
     except Exception as exc:  # one bad item must not stop the batch: record it
         _fail(payload, stage, exc)
 

@@ -133,5 +133,5 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"{'failed item':<24} {'stage':<9} {'error':<20} message")
         for f in summary["failures"]:
             message = f["message"].splitlines()[0] if f["message"] else ""
-            lines.append(f"{f['id']:<24} {f['stage']:<9} {f['class']:<20} {message[:110]}")
+            lines.append(f"{f['id']:<24} {f['stage']:<9} {f['class']:<20} {message}")
     return "\n".join(lines)
