@@ -213,3 +213,19 @@ def test_stale_output_removed_when_an_item_now_fails(tmp_path):
     assert second["status"]["failed"] == 1 and second["this_run"]["processed"] == 1
     assert not (out / "items" / "scene0000" / "edited.png").exists()
     assert [f["stage"] for f in second["failures"]] == ["load"]
+
+
+def test_an_item_whose_result_never_comes_back_is_recorded_as_failed(tmp_path, monkeypatch):
+    import sceneedit.batch.runner as runner
+    from sceneedit.batch.executors import run_loop
+
+    data = make_synthetic_dataset(2, tmp_path / "ds", with_failures=False)
+
+    def loses_the_first(items, settings, on_result):  # as when a Ray worker dies
+        return run_loop(items[1:], settings, on_result)
+
+    monkeypatch.setattr(runner, "run_loop", loses_the_first)
+    summary = run_batch(data, tmp_path / "out", use_ray=False)
+    assert summary["status"] == {"ok": 1, "unresolved": 0, "failed": 1, "pending": 0}
+    (lost,) = summary["failures"]
+    assert (lost["id"], lost["stage"], lost["class"]) == ("scene0000", "worker", "WorkerLost")

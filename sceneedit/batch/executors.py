@@ -83,6 +83,10 @@ def run_ray(items: Sequence[BatchItem], settings: BatchSettings, on_result: OnRe
         concurrency = max(1, min(workers or cpus, cpus, len(items) or 1))
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False          # our own progress line says more
+        # A worker that dies (a native crash, out of memory) loses its block after Ray's
+        # retries. Carry on with the other items: the runner records every item whose result
+        # never came back as failed, so nothing is dropped.
+        ctx.max_errored_blocks = -1
         if hasattr(ctx, "print_on_execution_start"):
             ctx.print_on_execution_start = False
         if not items:

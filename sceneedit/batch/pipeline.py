@@ -13,7 +13,7 @@ import json
 import time
 from typing import Any
 
-from ..errors import InvalidInputError, SceneEditError
+from ..errors import InvalidInputError
 from .items import BatchItem, BatchSettings, file_digest
 
 _MAX_MESSAGE = 2000
@@ -27,6 +27,14 @@ def make_row(item: BatchItem) -> dict[str, Any]:
                "plan_origin": item.plan_origin, "image_sha256": item.image_sha256,
                "status": "pending", "stage": "read", "error": item.problem, "seconds": {}}
     return {"payload": json.dumps(payload), "png": b""}
+
+
+def lost_payload(item: BatchItem, message: str) -> dict[str, Any]:
+    """The failure of an item whose result never came back (its worker died)."""
+    payload = json.loads(make_row(item)["payload"])
+    payload.update(status="failed", stage="worker",
+                   error={"class": "WorkerLost", "message": message})
+    return payload
 
 
 def _fail(payload: dict[str, Any], stage: str, exc: BaseException) -> None:
@@ -160,10 +168,3 @@ def run_item(item: BatchItem, settings: BatchSettings) -> dict[str, Any]:
     raw = settings.to_dict()
     return render(perceive_and_plan(make_row(item), raw), raw)
 
-
-def is_expected_error(cls_name: str) -> bool:
-    """Whether an error class is one sceneedit raises on purpose (bad input) rather than a bug."""
-    import sceneedit.errors as errors
-
-    cls = getattr(errors, cls_name, None)
-    return isinstance(cls, type) and issubclass(cls, SceneEditError)

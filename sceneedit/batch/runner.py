@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .dataset import read_dataset
-from .executors import RunInfo, run_loop, run_ray
+from .executors import run_loop, run_ray
 from .items import BatchSettings, assign_key
+from .pipeline import lost_payload
 from .records import OutputStore
 
 SUMMARY_FORMAT = "sceneedit.batch-summary/1"
@@ -91,7 +92,10 @@ def run_batch(dataset: str | Path, out: str | Path, *, settings: BatchSettings |
             last_summary[0] = now
         return summary
 
+    seen: set[str] = set()
+
     def on_result(payload: dict[str, Any], png: bytes) -> None:
+        seen.add(payload["key"])
         record = store.write(payload, png)
         records[record["key"]] = record
         tally.counts[record["status"]] += 1
@@ -105,7 +109,12 @@ def run_batch(dataset: str | Path, out: str | Path, *, settings: BatchSettings |
     if use_ray:
         info = run_ray(todo, settings, on_result, address=address, workers=workers)
     else:
-        info: RunInfo = run_loop(todo, settings, on_result)
+        info = run_loop(todo, settings, on_result)
+    for item in todo:
+        if item.key not in seen:
+            on_result(lost_payload(item, "no result came back for this item: its worker "
+                                   "process died or Ray gave up on its task (see Ray's logs)"),
+                      b"")
     wall = time.perf_counter() - t0
     run.update(workers=info.workers, gpus=info.gpus, wall_seconds=round(wall, 3),
                startup_seconds=round(info.startup_seconds, 3),
