@@ -41,7 +41,9 @@ class BatchSettings:
         data = {"pipeline": PIPELINE_VERSION, "seed": self.seed, "inpaint": self.inpaint,
                 "perceiver": self.perceiver}
         if needs_llm:
-            data.update(llm=_llm_identity(self.llm), max_repairs=self.max_repairs)
+            # threads too: llama.cpp's sums can round differently with another thread count
+            data.update(llm=_llm_identity(self.llm), max_repairs=self.max_repairs,
+                        llm_threads=self.llm_threads)
         return json.dumps(data, sort_keys=True)
 
 
