@@ -229,3 +229,21 @@ def test_an_item_whose_result_never_comes_back_is_recorded_as_failed(tmp_path, m
     assert summary["status"] == {"ok": 1, "unresolved": 0, "failed": 1, "pending": 0}
     (lost,) = summary["failures"]
     assert (lost["id"], lost["stage"], lost["class"]) == ("scene0000", "worker", "WorkerLost")
+
+
+def test_nothing_left_to_do_starts_no_ray(dataset, tmp_path, monkeypatch):
+    import sceneedit.batch.runner as runner
+
+    first = json.loads(dataset.read_text().splitlines()[0])
+    for name in ("image", "plan"):  # absolute paths: the file lives elsewhere
+        first[name] = str(dataset.parent / first[name])
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(first) + "\n")
+    assert run_batch(one, tmp_path / "out", use_ray=False)["status"]["ok"] == 1
+
+    def no_ray(*args, **kwargs):
+        raise AssertionError("Ray was started with nothing to do")
+
+    monkeypatch.setattr(runner, "run_ray", no_ray)
+    again = run_batch(one, tmp_path / "out", use_ray=True)
+    assert (again["this_run"]["skipped"], again["this_run"]["processed"]) == (1, 0)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .dataset import read_dataset
-from .executors import run_loop, run_ray
+from .executors import RunInfo, run_loop, run_ray
 from .items import BatchSettings, assign_key
 from .pipeline import lost_payload
 from .records import OutputStore
@@ -106,7 +106,9 @@ def run_batch(dataset: str | Path, out: str | Path, *, settings: BatchSettings |
 
     write_summary(force=True)
     t0 = time.perf_counter()
-    if use_ray:
+    if not todo:  # everything is done: no need to start Ray
+        info = RunInfo("ray" if use_ray else "loop", 0)
+    elif use_ray:
         info = run_ray(todo, settings, on_result, address=address, workers=workers)
     else:
         info = run_loop(todo, settings, on_result)
