@@ -247,3 +247,20 @@ def test_nothing_left_to_do_starts_no_ray(dataset, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "run_ray", no_ray)
     again = run_batch(one, tmp_path / "out", use_ray=True)
     assert (again["this_run"]["skipped"], again["this_run"]["processed"]) == (1, 0)
+
+
+def test_a_plan_that_carries_its_graph_is_rendered_without_perception(tmp_path):
+    from sceneedit.io import save_image
+    from sceneedit.synthetic import generate_scene
+
+    scene = generate_scene(5, width=200, height=150)
+    save_image(tmp_path / "s.png", scene.image)
+    target = scene.graph.objects[0]
+    plan = {"format": "sceneedit.plan/1", "instruction": f"Remove the {target.label}.",
+            "graph": scene.graph.to_dict(), "edits": [{"op": "remove", "target": target.id}]}
+    (tmp_path / "d.jsonl").write_text(json.dumps({"id": "s", "image": "s.png", "plan": plan,
+                                                  "instruction": plan["instruction"]}) + "\n")
+    summary = run_batch(tmp_path / "d.jsonl", tmp_path / "out", use_ray=False)
+    record = _records(tmp_path / "out")["s"]
+    assert summary["status"]["ok"] == 1 and record["graph_source"] == "plan"
+    assert "perceive" not in record["seconds"] and record["changed_px"] > 0

@@ -85,10 +85,10 @@ def _perceive_and_plan(payload: dict[str, Any], settings: BatchSettings) -> None
     stage, t0 = "load", time.perf_counter()
     try:
         image = _load_image(payload)
-        stage = "plan"
+        payload["seconds"]["load"] = time.perf_counter() - t0
+        stage = "plan"  # a given plan is read first: its graph, if any, spares perception
         given = Plan.from_json(payload["plan_text"]) if payload["plan_text"] else None
         graph = given.graph if given is not None else None
-        payload["seconds"]["load"] = time.perf_counter() - t0
         if graph is None:
             stage, t0 = "perceive", time.perf_counter()
             graph = _perceiver(settings.perceiver).perceive(image)
