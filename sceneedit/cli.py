@@ -185,6 +185,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     cases=args.cases)
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch.command import batch_command
+
+    return batch_command(args.dataset, args.output, make_synthetic=args.make_synthetic,
+                         address=args.address, llm=args.llm, workers=args.workers,
+                         no_ray=args.no_ray, limit=args.limit, seed=args.seed,
+                         inpaint=args.inpaint, llm_threads=args.threads)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sceneedit", description="Reasoning-heavy image edits: "
                                 "scene graphs, explicit atomic edits, typed brick workflows.")
@@ -264,6 +273,27 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--cases", nargs="+", default=None, metavar="NAME",
                    help="run only these instructions (implicit, remove, replace, ...)")
     d.set_defaults(fn=cmd_demo)
+
+    bt = sub.add_parser("batch", help="edit a dataset (JSONL or folder) on Ray or in a loop, "
+                        "resumably")
+    bt.add_argument("dataset", nargs="?", help="dataset.jsonl, or a folder with dataset.jsonl "
+                    "or instructions.tsv")
+    bt.add_argument("-o", "--output", help="output folder (records.jsonl, summary.json, items/)")
+    bt.add_argument("--address", help="Ray cluster address (default: start a local instance)")
+    bt.add_argument("--llm", default=None, help="planner model for items without a plan "
+                    "(small | default | PATH.gguf)")
+    bt.add_argument("--workers", type=int, default=None, help="parallel workers (local Ray: "
+                    "its CPUs; default: all cores)")
+    bt.add_argument("--no-ray", action="store_true", help="run the items one by one in this "
+                    "process")
+    bt.add_argument("--limit", type=int, default=None, help="only the first N items")
+    bt.add_argument("--seed", type=int, default=0)
+    bt.add_argument("--inpaint", default="auto", help="inpainting method (auto|telea|ns|"
+                    "multiscale)")
+    bt.add_argument("--threads", type=int, default=1, help="LLM threads per worker")
+    bt.add_argument("--make-synthetic", nargs=2, metavar=("N", "DIR"), help="write a "
+                    "synthetic dataset of N items (+ deliberately bad ones) to DIR and exit")
+    bt.set_defaults(fn=cmd_batch)
     return p
 
 
