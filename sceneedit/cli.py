@@ -159,6 +159,12 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edit(args: argparse.Namespace) -> int:
+    from .editor.cli import run_edit
+
+    return run_edit(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -220,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")
     m.set_defaults(fn=cmd_models)
+
+    from .editor.cli import add_parser as add_edit_parser
+
+    add_edit_parser(sub)
+    sub.choices["edit"].set_defaults(fn=cmd_edit)
 
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
     d.add_argument("--out", default="demo-out")
