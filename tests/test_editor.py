@@ -15,6 +15,7 @@ import sceneedit as se
 from sceneedit.bricks.registry import REGISTRY, BrickRegistry
 from sceneedit.editor import STAGES
 from sceneedit.errors import InvalidInputError, SceneEditError
+from sceneedit.masks import iou
 from sceneedit.workflow.executor import Executor
 
 from editor_support import ScriptedLLM, allowed_targets, answer, make_scene
@@ -239,3 +240,38 @@ def test_cli_edit_verified_exits_0_and_errors_exit_2(scene, tmp_path, monkeypatc
                      str(tmp_path / "x.png")])
     out, err = capsys.readouterr()
     assert code == 2 and "image file not found" in err and "Traceback" not in err
+
+
+class ReperceivingRefiner:
+    """A minimal refiner: perceive again and add what the graph lacks under fresh ids."""
+
+    def __init__(self):
+        self.calls = []
+
+    def refine(self, image, graph, instruction, missing):
+        self.calls.append(list(missing))
+        found = se.ClassicalPerceiver().perceive(image)
+        objects = list(graph.objects)
+        for o in found.objects:
+            if not any(iou(found.mask_of(o.id), graph.mask_of(g.id)) > 0.5 for g in objects):
+                objects.append(o.model_copy(update={"id": graph.next_id()}))
+        refined = graph.model_copy(update={"objects": objects, "relations": None})
+        return refined.with_derived_relations(), [refined]
+
+
+def test_refiner_runs_when_the_planner_reports_missing_objects(scene, graph):
+    partial = graph.model_copy(update={"objects": [o for o in graph.objects if o.id != "o1"],
+                                       "relations": None}).with_derived_relations()
+    llm = ScriptedLLM(answer([], "no apple in the scene", ["apple"]),
+                      answer([{"op": "remove", "target": "o5"}]))
+    refiner = ReperceivingRefiner()
+    r = se.Editor(llm=llm, refiner=refiner).edit(scene.image, "Remove the apple.",
+                                                 graph=partial)
+    assert refiner.calls == [["apple"]]
+    assert len(r.refinement) == 1 and len(r.graphs) == 3 and "o5" in r.graph
+    assert r.graph.get("o5").label == "apple" and r.graph_before.diff(r.graph).added == ["o5"]
+    assert r.ok and "o5" not in r.graph_after and "== Refinement (1 round(s)) ==" in r.explain()
+    # without a refiner the same answer is an honest unresolved
+    r = se.Editor(llm=ScriptedLLM(answer([], "no apple in the scene", ["apple"]))).edit(
+        scene.image, "Remove the apple.", graph=partial)
+    assert r.status == "unresolved" and r.refinement == []
