@@ -4,6 +4,7 @@ valid plan) or, where a test asserts control flow, from ``ScriptedLLM`` (scripte
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 
@@ -72,6 +73,8 @@ def test_compound_instruction_edits_and_verifies(scene, graph):
         assert section in text
     html = r._repr_html_()
     assert html.count("<img") >= 3 and "verified" in html
+    summary = json.loads(json.dumps(r.to_dict()))
+    assert summary["status"] == "verified" and summary["diff"]["removed"] == ["o4"]
 
 
 def test_verification_failure_is_caught_and_repaired_by_the_replan(scene):

@@ -119,8 +119,9 @@ class Session:
         graph = result.graph_after
         self.next_fresh = max(self.next_fresh, _id_number(graph.next_id()))
         v = result.verification
-        turn = Turn(result.image, graph, instruction, result.plan.model_copy(update={"graph": None}),
-                    result.status, result.message, feedback, v.to_dict() if v else None,
+        plan = result.plan.model_copy(update={"graph": None})
+        turn = Turn(result.image, graph, instruction, plan, result.status, result.message,
+                    feedback, v.to_dict() if v else None,
                     None if mask is None else np.asarray(mask), result)
         self.turns = self.turns[: base + 1] + [turn]  # a new edit drops the redo-able turns
         self.cursor = base + 1
