@@ -156,11 +156,19 @@ def test_user_mask_restricts_the_targets(scene, graph):
     x0, y0, x1, y1 = graph.get("o1").box  # "edit here": a rectangle over the apple
     mask[y0 + 5:y1 - 5, x0 + 5:x1 - 5] = True
     llm = ScriptedLLM(answer([{"op": "remove", "target": "o3"}]),   # ignores the mask
-                      answer([{"op": "remove", "target": "o1"}]))
-    r = _edit(llm, scene, "Remove this.", mask=mask)
+                      answer([{"op": "remove", "target": "o1"}]),
+                      answer([{"op": "remove", "target": "o3"}]))
+    editor = se.Editor(llm=llm)
+    r = editor.edit(scene.image, "Remove this.", mask=mask)
     assert allowed_targets(llm.calls[0][1]) == {"o1"}
     assert "must not be edited" in r.attempts[0].planning.attempts[0].error
     assert r.ok and [e.target for e in r.plan.edits] == ["o1"]
+    # a new mask on the result re-plans: "no, here"
+    there = np.zeros_like(mask)
+    there[graph.get("o3").mask.to_array()] = True
+    again = editor.revise(r, mask=there)
+    assert allowed_targets(llm.calls[2][1]) == {"o3"} and again.ok
+    assert "o1" in again.graph_after and "o3" not in again.graph_after
     empty_corner = np.zeros_like(mask)
     empty_corner[:4, :4] = True
     with pytest.raises(InvalidInputError, match="covers no detected object"):

@@ -122,12 +122,15 @@ class Editor:
         return EditResult(instruction, image, perceived, rounds, attempts, clock.seconds,
                           mask=None if mask is None else np.asarray(mask), feedback=feedback)
 
-    def revise(self, result: EditResult, feedback: str, *,
+    def revise(self, result: EditResult, feedback: str | None = None, *, mask: Any = None,
                progress: StageFn | None = None) -> EditResult:
-        """Re-plan ``result``'s instruction on the same image and graph with user feedback."""
-        return self.edit(result.input_image, result.instruction, mask=result.mask,
-                         feedback=feedback, previous=result.plan, graph=result.graph,
-                         progress=progress)
+        """Re-plan ``result``'s instruction on the same image and graph with user feedback
+        and / or a new mask ("not that one, the other mug"; "here")."""
+        if not feedback and mask is None:
+            raise SceneEditError("revise needs feedback or a mask")
+        return self.edit(result.input_image, result.instruction,
+                         mask=result.mask if mask is None else mask, feedback=feedback,
+                         previous=result.plan, graph=result.graph, progress=progress)
 
     # ---- steps -----------------------------------------------------------------------------
     def _constraints(self, graph: SceneGraph, mask: Any, feedback: str | None,

@@ -99,14 +99,19 @@ class Session:
         return self._edit_from(self.cursor, instruction, mask=mask, feedback=feedback,
                                previous=None, progress=progress)
 
-    def revise(self, feedback: str, *, progress: StageFn | None = None) -> EditResult:
+    def revise(self, feedback: str | None = None, *, mask: Any = None,
+               progress: StageFn | None = None) -> EditResult:
         """Redo the current turn's instruction from the turn before it, with user feedback
-        ("not that one, the other mug"); the revised turn replaces the current one."""
+        ("not that one, the other mug") and / or a new mask; the revised turn replaces the
+        current one."""
         if self.cursor == 0:
             raise SceneEditError("nothing to revise: no edit has been made yet")
+        if not feedback and mask is None:
+            raise SceneEditError("revise needs feedback or a mask")
         turn = self.current
-        return self._edit_from(self.cursor - 1, turn.instruction or "", mask=turn.mask,
-                               feedback=feedback, previous=turn.plan, progress=progress)
+        return self._edit_from(self.cursor - 1, turn.instruction or "",
+                               mask=turn.mask if mask is None else mask, feedback=feedback,
+                               previous=turn.plan, progress=progress)
 
     def _edit_from(self, base: int, instruction: str, *, mask: Any, feedback: str | None,
                    previous: Plan | None, progress: StageFn | None) -> EditResult:
