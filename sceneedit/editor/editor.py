@@ -112,8 +112,9 @@ class Editor:
                 if not planning.needs_perception:
                     break
         else:
-            clock.skip("refine", "the planner needs nothing more" if not planning.missing
-                       else "no refiner" if self.refiner is None else "plan is actionable")
+            clock.skip("refine", "the plan is actionable" if planning.plan.edits else
+                       "nothing named as missing" if not planning.missing else
+                       f"no refiner to look for {', '.join(planning.missing)}")
         attempts = [self._attempt(clock, image, graph, planning, feedback, fresh_ids_from)]
         first = attempts[0]
         if self.replan_on_failure and first.plan.edits and not first.ok:
