@@ -177,6 +177,11 @@ def cmd_refine(args: argparse.Namespace) -> int:
         result.graph.save(args.out)
     return 0
 
+def cmd_edit(args: argparse.Namespace) -> int:
+    from .editor.cli import run_edit
+
+    return run_edit(args)
+
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
@@ -262,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     rf.add_argument("--depth-model", help="transformers depth-estimation model (directory or "
                     "cached HF id) to set object depth and in_front_of/behind")
     rf.set_defaults(fn=cmd_refine)
+
+    from .editor.cli import add_parser as add_edit_parser
+
+    add_edit_parser(sub)
+    sub.choices["edit"].set_defaults(fn=cmd_edit)
 
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
     d.add_argument("--out", default="demo-out")
