@@ -9,9 +9,11 @@ offload, where the weights sit on that machine) is not part of it: see
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
+
+from .errors import ValidationError
 
 BrickMode = Literal["classical", "generative", "auto"]
 BRICK_MODES: tuple[str, ...] = ("classical", "generative", "auto")
@@ -39,6 +41,21 @@ class RenderConfig(BaseModel):
     strength: float = Field(default=0.6, gt=0.0, le=1.0)
     guidance: float = Field(default=7.5, ge=0.0, le=30.0)
     resolution: int = Field(default=0, ge=0, le=4096)  # 0: the model's native resolution
+
+    @classmethod
+    def parse(cls, data: Any, where: str = "render") -> "RenderConfig":
+        """Validate settings (a dict), raising an error that names the field at fault."""
+        try:
+            return cls.model_validate(data)
+        except PydanticError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise ValidationError(f"{where}.{loc}", err["msg"]) from None
+
+    def updated(self, overrides: dict[str, Any] | None) -> "RenderConfig":
+        """A validated copy with ``overrides`` applied (None values are ignored)."""
+        changes = {k: v for k, v in (overrides or {}).items() if v is not None}
+        return self.parse({**self.model_dump(), **changes}) if changes else self
 
 
 class BrickChoice(BaseModel):

@@ -8,6 +8,7 @@ nothing is downloaded at render time (``weights.locate_weights`` says what to fe
 from __future__ import annotations
 
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ def _load(path: Path, class_name: str, runtime: DiffusionRuntime) -> Any:
         loader = diffusers.FluxFillPipeline
     else:
         loader = diffusers.AutoPipelineForInpainting
-    pipe = loader.from_pretrained(str(path), torch_dtype=dtype, local_files_only=True)
+    with warnings.catch_warnings():  # diffusers >= 0.36 renames torch_dtype; older lack dtype
+        warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
+        pipe = loader.from_pretrained(str(path), torch_dtype=dtype, local_files_only=True)
     if runtime.cpu_offload:
         pipe.enable_model_cpu_offload(device=runtime.device)
     else:

@@ -33,7 +33,7 @@ def _where_to_put(model: str) -> str:
     return (f"Download it on a machine with internet access (`hf download {model}` puts it in "
             f"the Hugging Face cache, ~/.cache/huggingface/hub or $HF_HOME; copy that folder "
             f"here), or save a diffusers pipeline folder ({PIPELINE_FILES}) and point "
-            f"--diffusion-model PATH or ${MODEL_ENV} at it.")
+            f"`sceneedit render --weights PATH` (or --model PATH, or ${MODEL_ENV}) at it.")
 
 
 def locate_weights(model: str) -> Path:
