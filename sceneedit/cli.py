@@ -63,6 +63,8 @@ def _print_warnings(command: str):
                 for w in caught:
                     if w.category.__module__.startswith("sceneedit"):
                         print(f"sceneedit {command}: warning: {w.message}", file=sys.stderr)
+                    else:
+                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     return shown()
 
 
