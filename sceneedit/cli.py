@@ -163,6 +163,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     if args.image is None and args.graph is None:
         raise InvalidInputError("give an IMAGE or --graph GRAPH.json")
+    if args.self_contained and args.image is None:
+        raise InvalidInputError("--self-contained records the image's hash: give the IMAGE")
     image = None
     if args.image is not None:
         from .io import load_image
@@ -192,8 +194,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
         from .render_config import RenderConfig
         from .selfcontained import seal_plan
 
-        if image is None:
-            raise InvalidInputError("--self-contained records the image's hash: give the IMAGE")
         config = RenderConfig().updated(_render_overrides(args))
         seal_plan(plan, image, graph, config, image_name=Path(args.image).name).save(args.output)
     elif args.output:
