@@ -94,6 +94,16 @@ def test_each_generative_brick_runs_for_real_and_preserves_outside(brick, scene,
     assert np.array_equal(out.image[~fp], s.image[~fp])
 
 
+def test_holes_of_moves_are_filled_generatively_too(scene, tiny_model):
+    s, ids = scene
+    plan = Plan(instruction="x", edits=[{"op": "move", "target": ids["apple"],
+                                         "anchor": ids["book"], "relation": "below"}])
+    out = render_plan(plan, s.image, s.graph, config=_config(tiny_model))
+    bricks = [step.brick for step in out.trace.steps]
+    assert "gen_inpaint" in bricks and "paste_object" in bricks
+    assert not (out.image != s.image).any(axis=2)[~out.footprint].any()
+
+
 def test_the_brick_itself_writes_only_inside_its_mask(scene, tiny_model):
     s, _ = scene
     mask = np.zeros(s.image.shape[:2], bool)
@@ -191,6 +201,12 @@ def test_coarse_to_fine_refines_the_classical_result(scene, tiny_model):
     assert bricks.index("recolor") < bricks.index("gen_recolor")
     gen = next(n for n in wf.nodes if n.brick == "gen_recolor")
     assert gen.inputs["strength"] == 0.4 and gen.inputs["image"] == {"ref": "n2.image"}
+    # a material the classical painter does not know is generated directly, still a refinement
+    wf = compile_plan(Plan(instruction="x", edits=[{"op": "restyle", "target": ids["book"],
+                                                    "style": "covered in moss"}]), s.graph,
+                      config=_config(tiny_model))
+    bricks = [n.brick for n in wf.nodes]
+    assert "restyle" not in bricks and "gen_restyle" in bricks
 
 
 def test_default_stays_classical(scene):
