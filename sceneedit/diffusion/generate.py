@@ -2,8 +2,9 @@
 
 Every window of one call goes through the pipeline in as few calls as possible (windows of the
 same working size form one batch), each with its own ``torch.Generator`` seeded from the
-brick's seed and the window's index: the result depends on the seed, never on the batch.
-Generators live on the CPU so the starting noise is the same on every device.
+brick's seed and the window's index: a window's starting noise depends on the seed, never on
+how windows were batched. Generators live on the CPU so the starting noise is the same on every
+device.
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from .crop import CropWindow, crop_windows, cut_window, paste_window
 from .pipeline import get_pipeline, native_resolution, size_multiple
 
 MAX_BATCH = 8  # windows per pipeline call: bounds GPU memory
+# Window k of a call with seed s draws its noise from seed s * SEED_STRIDE + k, so windows of
+# one edit never share noise with the windows of the next edit (seed s + 1).
+SEED_STRIDE = 1000
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def inpaint(image: np.ndarray, mask: np.ndarray, prompt: str, negative: str,
         for start in range(0, len(same), MAX_BATCH):
             chunk = same[start:start + MAX_BATCH]
             crops = [cut_window(image, mask, w) for _, w in chunk]
-            seeds = [settings.seed * 1000 + i for i, _ in chunk]
+            seeds = [settings.seed * SEED_STRIDE + i for i, _ in chunk]
             results = _run_batch(pipe, crops, seeds, size, prompt, negative, settings)
             for (_, window), generated in zip(chunk, results):
                 paste_window(out, mask, window, generated)
