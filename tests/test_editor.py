@@ -178,13 +178,15 @@ def test_user_mask_restricts_the_targets(scene, graph):
 
 
 def test_errors_are_clear(scene, tmp_path):
-    editor = se.Editor(llm=ScriptedLLM(answer([], "there is no cat in the scene", ["cat"])))
+    editor = se.Editor(llm=ScriptedLLM())
     with pytest.raises(InvalidInputError, match="image file not found"):
         editor.edit(tmp_path / "nope.png", "Remove the cat.")
     with pytest.raises(SceneEditError, match="instruction is empty"):
         editor.edit(scene.image, "  ")
     r = editor.edit(scene.image, "Remove the cat.")
-    assert r.status == "unresolved" and "there is no cat" in r.message
+    # named outright and absent: the refinement loop looked for it; the model was not asked
+    assert r.status == "unresolved" and "the scene has no cat" in r.message
+    assert len(r.refinement) >= 1
     assert (r.image == scene.image).all() and r.verification is None
 
 
@@ -253,36 +255,22 @@ def test_cli_edit_verified_exits_0_and_errors_exit_2(scene, tmp_path, monkeypatc
     assert code == 2 and "image file not found" in err and "Traceback" not in err
 
 
-class ReperceivingRefiner:
-    """A minimal refiner: perceive again and add what the graph lacks under fresh ids."""
-
-    def __init__(self):
-        self.calls = []
-
-    def refine(self, image, graph, instruction, missing):
-        self.calls.append(list(missing))
-        found = se.ClassicalPerceiver().perceive(image)
-        objects = list(graph.objects)
-        for o in found.objects:
-            if not any(iou(found.mask_of(o.id), graph.mask_of(g.id)) > 0.5 for g in objects):
-                objects.append(o.model_copy(update={"id": graph.next_id()}))
-        refined = graph.model_copy(update={"objects": objects, "relations": None})
-        return refined.with_derived_relations(), [refined]
-
-
 def test_refiner_runs_when_the_planner_reports_missing_objects(scene, graph):
+    """The apple is missing from the graph: the planner says so without asking the model
+    (named outright, absent), the default refinement loop finds it under a new id, and the
+    model plans on the refined graph."""
     partial = graph.model_copy(update={"objects": [o for o in graph.objects if o.id != "o1"],
                                        "relations": None}).with_derived_relations()
-    llm = ScriptedLLM(answer([], "no apple in the scene", ["apple"]),
-                      answer([{"op": "remove", "target": "o5"}]))
-    refiner = ReperceivingRefiner()
-    r = se.Editor(llm=llm, refiner=refiner).edit(scene.image, "Remove the apple.",
-                                                 graph=partial)
-    assert refiner.calls == [["apple"]]
+    llm = ScriptedLLM(answer([{"op": "remove", "target": "o5"}]))
+    editor = se.Editor(llm=llm)
+    r = editor.edit(scene.image, "Remove the apple.", graph=partial)
+    assert len(llm.calls) == 1 and "o5: apple" in llm.last_request()
+    loop = editor.refiner.results[0]
+    assert loop.stop_reason and len(loop.rounds) == 1
     assert len(r.refinement) == 1 and len(r.graphs) == 3 and "o5" in r.graph
     assert r.graph.get("o5").label == "apple" and r.graph_before.diff(r.graph).added == ["o5"]
     assert r.ok and "o5" not in r.graph_after and "== Refinement (1 round(s)) ==" in r.explain()
-    # without a refiner the same answer is an honest unresolved
-    r = se.Editor(llm=ScriptedLLM(answer([], "no apple in the scene", ["apple"]))).edit(
-        scene.image, "Remove the apple.", graph=partial)
-    assert r.status == "unresolved" and r.refinement == []
+    # without a refiner the same instruction is an honest unresolved, naming what is missing
+    r = se.Editor(llm=ScriptedLLM(), refiner=False).edit(scene.image, "Remove the apple.",
+                                                         graph=partial)
+    assert r.status == "unresolved" and r.refinement == [] and "apple" in r.message

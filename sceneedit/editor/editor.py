@@ -32,20 +32,25 @@ class Editor:
     """Edit images from instructions.
 
     ``llm``: a model spec for ``get_llm`` ("small", "default", a GGUF path; None = the
-    configured default) or an object implementing the ``LLM`` protocol. ``refiner``: an
-    optional perception refinement loop (``Refiner``), called when the planner reports that
-    the graph lacks what the instruction is about. ``replan_on_failure``: re-plan once, with
+    configured default) or an object implementing the ``LLM`` protocol. ``refiner``: the
+    perception refinement loop (``Refiner``), called when the planner reports that the graph
+    lacks what the instruction is about; None = the classical loop (``LoopRefiner``) when the
+    perceiver is the default classical one, else none; False = never refine. ``replan_on_failure``: re-plan once, with
     the failure as feedback, when the result does not verify.
     """
 
     def __init__(self, *, llm: Any = None, perceiver: Any = None, planner: Planner | None = None,
-                 refiner: Refiner | None = None, executor: Executor | None = None, seed: int = 0,
+                 refiner: Refiner | None | bool = None, executor: Executor | None = None, seed: int = 0,
                  inpaint_method: str = "auto", replan_on_failure: bool = True,
                  max_refine_rounds: int = 1, n_threads: int | None = None):
         self._llm_spec = llm
         self._perceiver = perceiver
         self._planner = planner
-        self.refiner = refiner
+        if refiner is None and perceiver is None:
+            from .refining import LoopRefiner
+
+            refiner = LoopRefiner()
+        self.refiner = refiner or None
         self.executor = executor or Executor()
         self.seed = seed
         self.inpaint_method = inpaint_method
