@@ -71,3 +71,10 @@ def test_copy_of_picks_the_instance_of_the_named_colour(kitchen):
 def test_a_new_object_stays_a_new_object(kitchen):
     edits = [{"op": "replace", "target": "o6", "with": "teapot"}]
     assert normalize_edits(edits, kitchen, "Replace the blue mug with a teapot.") == edits
+
+
+def test_an_edit_written_twice_is_kept_once(kitchen):
+    twice = [{"op": "remove", "target": "o5"}, {"op": "recolor", "target": "o3", "color": "red"},
+             {"op": "recolor", "target": "o3", "color": "red"}]
+    assert normalize_edits(twice, kitchen, "Remove the banana and make the kettle red.") == \
+        twice[:2]

@@ -81,5 +81,6 @@ def normalize_edits(edits: list[Any], graph: SceneGraph, instruction: str) -> li
             edit = {"op": "replace", "target": edit["target"], "source": source}
         elif color:
             edit = {"op": "recolor", "target": edit["target"], "color": color}
-        out.append(edit)
+        if edit not in out:   # the 1.5B sometimes writes the same edit twice
+            out.append(edit)
     return out
