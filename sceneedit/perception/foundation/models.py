@@ -61,21 +61,21 @@ MODEL_KINDS: dict[str, ModelKind] = {
     for k in (
         ModelKind(
             name="grounding-dino", role="detector",
-            description="Grounding DINO open-vocabulary detector (transformers)",
+            description="Grounding DINO detector (transformers)",
             default_id="IDEA-Research/grounding-dino-tiny",
             env_var="SCENEEDIT_GROUNDING_DINO_MODEL", model_types=("grounding-dino",),
             model_class="AutoModelForZeroShotObjectDetection", option="--detector-model",
             licence="Apache-2.0"),
         ModelKind(
             name="owlv2", role="detector",
-            description="OWLv2 open-vocabulary detector (transformers)",
+            description="OWLv2 detector (transformers)",
             default_id="google/owlv2-base-patch16-ensemble",
             env_var="SCENEEDIT_OWLV2_MODEL", model_types=("owlv2",),
             model_class="AutoModelForZeroShotObjectDetection", option="--detector-model",
             licence="Apache-2.0"),
         ModelKind(
             name="sam", role="segmenter",
-            description="Segment Anything, prompted with boxes and points (transformers)",
+            description="SAM segmenter (transformers)",
             default_id="facebook/sam-vit-base",
             env_var="SCENEEDIT_SAM_MODEL", model_types=("sam",),
             model_class="SamModel", option="--segmenter-model", licence="Apache-2.0"),
@@ -251,11 +251,7 @@ def _from_pretrained(k: ModelKind, src: ModelSource, device: str, dtype: str) ->
         if src.local_dir is not None:
             raise InvalidInputError(f"{k.name} model {where}: unreadable config.json ({exc})") \
                 from None
-        state = ("is not in the Hugging Face cache and offline mode (HF_HUB_OFFLINE) is set"
-                 if local_only else f"could not be downloaded ({exc.__class__.__name__})")
-        raise MissingWeightsError(
-            f"{k.description} weights not found: {src.repo_id!r} {state}. Get them with "
-            f"{k.fetch_hint(src.repo_id)}.") from None
+        raise _not_found(k, src, None if local_only else exc) from None
     if config.model_type not in k.model_types:
         raise InvalidInputError(
             f"{where} holds a {config.model_type!r} model, but {k.name} needs "
@@ -273,12 +269,23 @@ def _from_pretrained(k: ModelKind, src: ModelSource, device: str, dtype: str) ->
     return LoadedModel(k.name, src, model, processor, device, dtype)
 
 
+def _not_found(k: ModelKind, src: ModelSource, exc: Exception | None) -> MissingWeightsError:
+    state = ("is not in the Hugging Face cache and offline mode (HF_HUB_OFFLINE) is set"
+             if exc is None else f"could not be downloaded ({exc.__class__.__name__})")
+    return MissingWeightsError(
+        f"no weights for the {k.description}: {src.repo_id!r} {state}. Get them with "
+        f"{k.fetch_hint(src.repo_id)}.")
+
+
 def load_model(kind: str, spec: str | os.PathLike[str] | None = None, *,
                device: str | None = None, dtype: str | None = None) -> LoadedModel:
     """The model and processor of ``kind`` named by ``spec`` (see the module docstring), loaded
     on first use and shared afterwards."""
     global load_calls
     src = resolve_source(kind, spec)
+    if src.repo_id is not None and hf_offline() and cached_snapshot(src.repo_id) is None:
+        # Known to be absent: say so before spending seconds importing torch.
+        raise _not_found(MODEL_KINDS[src.kind], src, None)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype, dev)
     key = (src.kind, src.key, dev, dt)
