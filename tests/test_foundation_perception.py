@@ -110,6 +110,7 @@ def test_deduplicate_keeps_instances_apart_and_merges_duplicates():
     ("Move the garden gnome next to the two cats", ["garden gnome", "cat"]),
     ("Replace the cup with a red one and move the banana", ["cup", "banana"]),
     ("turn the couch into a bed", ["sofa"]),
+    ("Replace the red mug next to the apple with a lamp", ["mug", "apple"]),
     ("Get rid of the thing you drink coffee from.", []),
 ])
 def test_phrases_from_instruction(text, expected):
@@ -309,3 +310,17 @@ def test_cli_models_lists_perception_models(checkpoints, tmp_path):
     assert rows["sam"]["ready"] and rows["sam"]["source"] == "env"
     assert not rows["grounding-dino"]["ready"] and "hf download" in rows["grounding-dino"]["install"]
     assert "owlv2" in rows
+
+
+def test_docs_python_example_runs(checkpoints, monkeypatch, capsys):
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    blocks = re.findall(r"```python\n(.*?)```", (root / "docs" / "perception.md").read_text(),
+                        re.S)
+    assert blocks
+    monkeypatch.chdir(root)
+    for block in blocks:
+        exec(compile(block, "docs/perception.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "['mug', 'apple']" in out and "encoder calls: 1" in out

@@ -65,7 +65,7 @@ _DETERMINERS = frozenset("a an the this that these those every all each both any
 # After "replace X with ..." / "turn X into ..." the phrase names the new object, which is not
 # in the image: the detector should not look for it.
 _NEW_OBJECT_VERBS = frozenset({"replace", "turn", "change", "swap", "transform", "convert"})
-_NEW_OBJECT_PREPS = frozenset({"with", "into", "for", "to"})
+_NEW_OBJECT_PREPS = frozenset({"with", "into", "by"})
 _WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*")
 _MAX_WORDS = 3
 

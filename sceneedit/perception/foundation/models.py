@@ -51,7 +51,8 @@ class ModelKind:
 
     def fetch_hint(self, repo_id: str | None = None) -> str:
         repo = repo_id or self.default_id
-        return (f"`hf download {repo} --local-dir DIR` on a machine with access to "
+        return (f"`hf download {repo} --local-dir DIR` (the `hf` command comes with "
+                f"`pip install huggingface_hub`) on a machine with access to "
                 f"huggingface.co, then pass {self.option} DIR or set {self.env_var}=DIR "
                 f"(or `hf download {repo}` into the Hugging Face cache {hf_cache_dir()})")
 
