@@ -28,14 +28,10 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
 def cmd_graph(args: argparse.Namespace) -> int:
     from .io import load_image, save_image
 
-    image = load_image(args.image)
-    if args.detector == "classical" and not (args.detector_model or args.segmenter
-                                             or args.segmenter_model or args.vocab):
-        graph = _load_graph_for(image, None)
-    else:
-        from .perception.foundation.cli_support import perceive_with_options
+    from .perception.foundation.cli_support import perceive_with_options
 
-        graph = perceive_with_options(image, args)
+    image = load_image(args.image)
+    graph = perceive_with_options(image, args)
     if args.out:
         graph.save(args.out)
     if args.png:

@@ -302,6 +302,15 @@ def test_cli_without_weights_names_what_to_download(tmp_path):
     assert not out.exists()
 
 
+def test_classical_backend_takes_no_model_options():
+    from sceneedit.perception import ClassicalPerceiver
+    from sceneedit.perception.foundation import build_perceiver
+
+    assert isinstance(build_perceiver(), ClassicalPerceiver)
+    with pytest.raises(InvalidInputError, match="--segmenter-model, --box-threshold"):
+        build_perceiver("classical", segmenter_model="x", box_threshold=0.2)
+
+
 def test_cli_models_lists_perception_models(checkpoints, tmp_path):
     r = _cli("models", "--json", env=_clean_env(HF_HOME=str(tmp_path / "empty-hf"),
                                                SCENEEDIT_SAM_MODEL=str(checkpoints["sam"])))

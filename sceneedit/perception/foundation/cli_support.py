@@ -19,6 +19,8 @@ def quiet_transformers() -> None:
 
 
 def perceive_with_options(image: np.ndarray, args: argparse.Namespace) -> SceneGraph:
+    """The graph of ``image`` from the perceiver ``sceneedit graph``'s options describe (the
+    classical one by default)."""
     vocab = [p.strip() for p in args.vocab.split(",") if p.strip()] if args.vocab else None
     if args.detector != "classical":
         quiet_transformers()
@@ -27,4 +29,6 @@ def perceive_with_options(image: np.ndarray, args: argparse.Namespace) -> SceneG
         segmenter_model=args.segmenter_model, vocabulary=vocab,
         box_threshold=args.box_threshold, text_threshold=args.text_threshold,
         device=args.device, dtype=args.dtype)
-    return perceiver.perceive(image)
+    graph = perceiver.perceive(image)
+    graph.check_matches(image)
+    return graph

@@ -25,11 +25,14 @@ def build_perceiver(detector: str = "classical", *, detector_model: str | None =
         given = [name for name, v in (("--detector-model", detector_model),
                                       ("--segmenter", segmenter),
                                       ("--segmenter-model", segmenter_model),
-                                      ("--vocab", vocabulary)) if v]
+                                      ("--vocab", vocabulary), ("--box-threshold", box_threshold),
+                                      ("--text-threshold", text_threshold),
+                                      ("--device", device), ("--dtype", dtype))
+                 if v is not None]
         if given:
-            raise InvalidInputError(f"{', '.join(given)} only apply to a foundation detector "
+            raise InvalidInputError(f"{', '.join(given)}: only for a foundation detector "
                                     f"(--detector {' or '.join(DETECTORS[:-1])}); the classical "
-                                    "backend detects and segments by itself")
+                                    "backend detects and segments by itself, without weights")
         return ClassicalPerceiver()
     from .grounding_dino import GroundingDinoDetector
     from .owlv2 import Owlv2Detector
