@@ -10,8 +10,8 @@ import numpy as np
 from ..api import Detection
 from ..classical import check_rgb
 from .models import LoadedModel, load_model
-from .phrases import (CROSS_PHRASE_IOU, NMS_IOU, assign_phrases, clean_phrases, clip_box,
-                      deduplicate, prompt_with_spans, token_phrase_matrix)
+from .phrases import (CROSS_PHRASE_IOU, NMS_IOU, assign_phrases, chunk_phrases, clean_phrases,
+                      clip_box, deduplicate, prompt_with_spans, token_phrase_matrix)
 
 
 class GroundingDinoDetector:
@@ -40,16 +40,9 @@ class GroundingDinoDetector:
         """Phrases grouped so that each prompt fits the model's text length (256 tokens for the
         released checkpoints); long vocabularies take several forward passes."""
         lm = self.load()
-        limit = int(getattr(lm.model.config, "max_text_len", 256))
         tokenizer = lm.processor.tokenizer
-        chunks: list[list[str]] = [[]]
-        for p in phrases:
-            trial = chunks[-1] + [p]
-            if chunks[-1] and len(tokenizer(prompt_with_spans(trial)[0]).input_ids) > limit:
-                chunks.append([p])
-            else:
-                chunks[-1] = trial
-        return chunks
+        return chunk_phrases(phrases, lambda text: len(tokenizer(text).input_ids),
+                             int(getattr(lm.model.config, "max_text_len", 256)))
 
     def raw_scores(self, image: np.ndarray, phrases: Sequence[str]
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

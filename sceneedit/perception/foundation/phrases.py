@@ -10,7 +10,7 @@ box is scored against each span, and the best phrase wins.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -46,6 +46,20 @@ def prompt_with_spans(phrases: Sequence[str]) -> tuple[str, list[tuple[int, int]
         spans.append((start, len(text)))
         text += ". "
     return text.rstrip(), spans
+
+
+def chunk_phrases(phrases: Sequence[str], n_tokens: Callable[[str], int],
+                  limit: int) -> list[list[str]]:
+    """``phrases`` grouped in order so that each group's prompt is at most ``limit`` tokens
+    (a single phrase longer than that stays alone, to be truncated)."""
+    chunks: list[list[str]] = [[]]
+    for p in phrases:
+        trial = chunks[-1] + [p]
+        if chunks[-1] and n_tokens(prompt_with_spans(trial)[0]) > limit:
+            chunks.append([p])
+        else:
+            chunks[-1] = trial
+    return chunks
 
 
 def token_phrase_matrix(offsets: Sequence[tuple[int, int]],
