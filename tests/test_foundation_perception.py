@@ -317,7 +317,8 @@ def test_cli_models_lists_perception_models(checkpoints, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = {row["name"]: row for row in json.loads(r.stdout)}
     assert rows["sam"]["ready"] and rows["sam"]["source"] == "env"
-    assert not rows["grounding-dino"]["ready"] and "hf download" in rows["grounding-dino"]["install"]
+    gdino = rows["grounding-dino"]
+    assert not gdino["ready"] and "hf download" in gdino["install"]
     assert "owlv2" in rows
 
 

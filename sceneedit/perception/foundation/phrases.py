@@ -132,7 +132,8 @@ def deduplicate(detections: Sequence[Detection], *, nms_iou: float = NMS_IOU,
     return [detections[order[j]] for j in kept]
 
 
-def clip_box(box: Sequence[float], width: int, height: int) -> tuple[float, float, float, float] | None:
+def clip_box(box: Sequence[float], width: int,
+             height: int) -> tuple[float, float, float, float] | None:
     """``box`` clipped to the image and rounded to 0.01 px, or None when nothing is left."""
     x0, y0, x1, y1 = (float(v) for v in box)
     x0, x1 = sorted((min(max(x0, 0.0), width), min(max(x1, 0.0), width)))
