@@ -152,6 +152,43 @@ def test_models_load_once_and_are_shared(checkpoints):
         "IDEA-Research/grounding-dino-tiny"
 
 
+def test_device_and_dtype_defaults_and_overrides(monkeypatch):
+    pytest.importorskip("torch")
+    from sceneedit.errors import ValidationError
+
+    assert model_mgmt.resolve_dtype(None, "cpu") == "float32"
+    assert model_mgmt.resolve_dtype("bfloat16", "cpu") == "bfloat16"
+    with pytest.raises(ValidationError, match="float16"):
+        model_mgmt.resolve_dtype("int8", "cpu")
+    monkeypatch.setenv("SCENEEDIT_DEVICE", "cpu")
+    assert model_mgmt.resolve_device(None) == "cpu"
+    with pytest.raises(ValidationError, match="cuda"):
+        model_mgmt.resolve_device("tpu")
+
+
+def _install_in_hf_cache(checkpoint: Path, hf_home: Path, repo_id: str) -> None:
+    """Lay ``checkpoint`` out as the Hugging Face cache stores a downloaded repository."""
+    import shutil
+
+    repo = hf_home / "hub" / f"models--{repo_id.replace('/', '--')}"
+    revision = "0" * 40
+    shutil.copytree(checkpoint, repo / "snapshots" / revision)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+
+
+def test_hf_ids_load_from_the_local_cache_offline(checkpoints, tmp_path):
+    hf_home = tmp_path / "hf"
+    _install_in_hf_cache(checkpoints["sam"], hf_home, "sceneedit-tests/tiny-sam")
+    code = ("from sceneedit.perception.foundation import load_model; "
+            "lm = load_model('sam', 'sceneedit-tests/tiny-sam'); "
+            "print(type(lm.model).__name__, lm.source.repo_id, lm.device)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300, env=_clean_env(HF_HOME=str(hf_home)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["SamModel", "sceneedit-tests/tiny-sam", "cpu"]
+
+
 def test_env_var_points_at_a_checkpoint_and_wrong_kind_is_named(checkpoints, monkeypatch):
     monkeypatch.setenv("SCENEEDIT_SAM_MODEL", str(checkpoints["sam"]))
     src = model_mgmt.resolve_source("sam")
@@ -259,6 +296,9 @@ def test_foundation_perceiver_builds_a_valid_graph(checkpoints):
     assert again.ids == graph.ids
     perceiver.perceive(image)
     assert seg.encoder_calls == 1
+    # Nothing above the threshold: an empty, valid graph, and no encoder run for no boxes.
+    empty = FoundationPerceiver(perceiver.detector, seg, vocab, text_threshold=1.0)
+    assert empty.perceive(_image(8)).objects == [] and seg.encoder_calls == 1
 
 
 def _cli(*args, env=None):
@@ -312,14 +352,17 @@ def test_classical_backend_takes_no_model_options():
 
 
 def test_cli_models_lists_perception_models(checkpoints, tmp_path):
-    r = _cli("models", "--json", env=_clean_env(HF_HOME=str(tmp_path / "empty-hf"),
+    hf_home = tmp_path / "hf"
+    _install_in_hf_cache(checkpoints["owlv2"], hf_home, "google/owlv2-base-patch16-ensemble")
+    r = _cli("models", "--json", env=_clean_env(HF_HOME=str(hf_home),
                                                SCENEEDIT_SAM_MODEL=str(checkpoints["sam"])))
     assert r.returncode == 0, r.stderr
     rows = {row["name"]: row for row in json.loads(r.stdout)}
     assert rows["sam"]["ready"] and rows["sam"]["source"] == "env"
+    assert rows["owlv2"]["ready"] and rows["owlv2"]["source"] == "default"
+    assert rows["owlv2"]["path"].startswith(str(hf_home))
     gdino = rows["grounding-dino"]
     assert not gdino["ready"] and "hf download" in gdino["install"]
-    assert "owlv2" in rows
 
 
 def test_docs_python_example_runs(checkpoints, monkeypatch, capsys):
