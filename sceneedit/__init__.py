@@ -21,6 +21,7 @@ _EXPORTS = {
     "brick": "sceneedit.bricks", "Port": "sceneedit.bricks", "PortType": "sceneedit.bricks",
     "ClassicalPerceiver": "sceneedit.perception", "generate_scene": "sceneedit.synthetic",
     "render_plan": "sceneedit.render", "load_image": "sceneedit.io", "save_image": "sceneedit.io",
+    "Editor": "sceneedit.editor", "Session": "sceneedit.editor",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -43,17 +43,73 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render_overrides(args: argparse.Namespace) -> dict:
+    """Render settings given on the command line (None: not given)."""
+    return {"bricks": args.bricks, "model": args.model, "steps": args.steps,
+            "strength": args.strength, "guidance": args.guidance, "resolution": args.resolution,
+            "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None)}
+
+
+def _print_warnings(command: str):
+    """Show sceneedit's warnings (e.g. a classical fallback) as one line each."""
+    import contextlib
+    import warnings
+
+    @contextlib.contextmanager
+    def shown():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            try:
+                yield
+            finally:
+                for w in caught:
+                    if w.category.__module__.startswith("sceneedit"):
+                        print(f"sceneedit {command}: warning: {w.message}", file=sys.stderr)
+                    else:
+                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return shown()
+
+
+def _render_folder(args: argparse.Namespace, runtime) -> int:
+    from .errors import InvalidInputError
+    from .selfcontained import render_folder
+
+    if not args.images:
+        raise InvalidInputError("rendering a folder of plans needs --images DIR")
+
+    def report(item) -> None:
+        state = f"-> {item.output}" if item.error is None else f"FAILED: {item.error}"
+        print(f"{item.plan}: {item.image or '-'} {state} ({item.seconds:.1f} s)")
+
+    items = render_folder(args.plan, args.images, args.output, runtime=runtime,
+                          overrides=_render_overrides(args), report=report)
+    failed = sum(item.error is not None for item in items)
+    print(f"{len(items) - failed}/{len(items)} plan(s) rendered -> {args.output} "
+          f"(render-summary.json)")
+    return 1 if failed else 0
+
+
 def cmd_render(args: argparse.Namespace) -> int:
+    from .diffusion.runtime import DiffusionRuntime
+    from .errors import InvalidInputError
     from .io import load_image, save_image, write_text_atomic
     from .plan import Plan
-    from .render import render_plan
+    from .selfcontained import render_selfcontained
 
+    runtime = DiffusionRuntime(device=args.device, dtype=args.dtype,
+                               cpu_offload=args.cpu_offload, model_path=args.weights)
+    if Path(args.plan).is_dir():
+        with _print_warnings("render"):
+            return _render_folder(args, runtime)
+    if not args.image:
+        raise InvalidInputError("give --image IMAGE (or a folder of plans with --images DIR)")
     plan = Plan.load(args.plan)
     image = load_image(args.image)
     graph = None if (plan.graph is not None and not args.graph) else \
         _load_graph_for(image, args.graph)
-    out = render_plan(plan, image, graph, seed=args.seed, inpaint_method=args.inpaint,
-                      progress=_progress)
+    with _print_warnings("render"):
+        out = render_selfcontained(plan, image, graph, overrides=_render_overrides(args),
+                                   runtime=runtime, progress=_progress)
     save_image(args.output, out.image)
     if args.workflow:
         write_text_atomic(args.workflow, out.workflow.to_json() + "\n")
@@ -109,6 +165,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     if args.image is None and args.graph is None:
         raise InvalidInputError("give an IMAGE or --graph GRAPH.json")
+    if args.self_contained and args.image is None:
+        raise InvalidInputError("--self-contained records the image's hash: give the IMAGE")
     image = None
     if args.image is not None:
         from .io import load_image
@@ -134,7 +192,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
                           for k, v in fields.items())
         print(f"  {i + 1}. {e.op}: {named}")
     print(f"({result.seconds:.1f} s, {len(result.attempts)} attempt(s))", file=sys.stderr)
-    if args.output:
+    if args.output and args.self_contained:
+        from .render_config import RenderConfig
+        from .selfcontained import seal_plan
+
+        config = RenderConfig().updated(_render_overrides(args))
+        seal_plan(plan, image, graph, config, image_name=Path(args.image).name).save(args.output)
+    elif args.output:
         plan.model_copy(update={"graph": graph if args.embed_graph else None}).save(args.output)
     return 0
 
@@ -164,10 +228,57 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refine(args: argparse.Namespace) -> int:
+    from .io import load_image
+    from .perception.refine import refine_graph
+
+    image = load_image(args.image)
+    graph = _load_graph_for(image, args.graph)
+    annotator = None
+    if args.depth_model:
+        from .perception.depth import DepthEstimator
+
+        annotator = DepthEstimator(args.depth_model).load()
+    result = refine_graph(graph, image, args.instruction, planner_missing=args.missing,
+                          max_rounds=args.rounds, annotator=annotator)
+    print(result.summary())
+    if args.out:
+        result.graph.save(args.out)
+    return 0
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from .editor.cli import run_edit
+
+    return run_edit(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.out), seed=args.seed, llm=args.llm)
+    return run_demo(Path(args.out), seed=args.seed, llm=False if args.no_llm else args.llm,
+                    cases=args.cases)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch.command import batch_command
+
+    return batch_command(args.dataset, args.output, make_synthetic=args.make_synthetic,
+                         address=args.address, llm=args.llm, workers=args.workers,
+                         no_ray=args.no_ray, limit=args.limit, seed=args.seed,
+                         inpaint=args.inpaint, llm_threads=args.threads)
+
+
+def _add_render_settings(p: argparse.ArgumentParser) -> None:
+    s = p.add_argument_group("render settings (recorded in self-contained plans)")
+    s.add_argument("--bricks", help="classical (default) | generative | auto (generative when "
+                   "the diffusion weights are here, else classical with a warning)")
+    s.add_argument("--model", help="diffusion inpainting model: hub id or local diffusers "
+                   "folder (default: $SCENEEDIT_DIFFUSION_MODEL, else SD 1.5 inpainting)")
+    s.add_argument("--steps", type=int, help="denoising steps (default 30)")
+    s.add_argument("--strength", type=float, help="partial-denoise strength of the "
+                   "coarse-to-fine refinement (default 0.6)")
+    s.add_argument("--guidance", type=float, help="guidance scale (default 7.5)")
+    s.add_argument("--resolution", type=int, help="side the model works at (default: native)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,13 +307,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="model precision (default: float32 on cpu, half on cuda)")
     g.set_defaults(fn=cmd_graph)
 
-    r = sub.add_parser("render", help="execute a plan (interchange format) on an image")
-    r.add_argument("plan")
-    r.add_argument("--image", required=True)
+    r = sub.add_parser("render", help="execute a plan (interchange format) on an image, or a "
+                       "folder of self-contained plans on a folder of images")
+    r.add_argument("plan", help="PLAN.json, or a folder of plans (then --images DIR, -o OUT_DIR)")
+    r.add_argument("--image", help="the image to edit")
+    r.add_argument("--images", help="folder of images, matched to plans by name or pixel hash")
     r.add_argument("--graph", help="scene graph JSON (default: the plan's own, else perceive)")
-    r.add_argument("-o", "--output", required=True, help="edited image (.png)")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--inpaint", default="auto", help="inpainting method (auto|telea|ns|multiscale)")
+    r.add_argument("-o", "--output", required=True, help="edited image (.png), or a folder")
+    r.add_argument("--seed", type=int, default=None, help="default: the plan's, else 0")
+    r.add_argument("--inpaint", default=None, help="inpainting method (auto|telea|ns|multiscale)")
+    _add_render_settings(r)
+    rt = r.add_argument_group("where generative bricks run (not part of the plan)")
+    rt.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N | mps")
+    rt.add_argument("--dtype", default="auto", help="auto (float16 on CUDA) | float32 | "
+                    "float16 | bfloat16")
+    rt.add_argument("--cpu-offload", action="store_true",
+                    help="keep only the running sub-model on the GPU (small GPUs)")
+    rt.add_argument("--weights", help="local folder holding the plan's diffusion model here")
     r.add_argument("--workflow", help="also write the compiled workflow JSON here")
     r.add_argument("--explain", action="store_true", help="print the per-step trace")
     r.set_defaults(fn=cmd_render)
@@ -234,19 +355,66 @@ def build_parser() -> argparse.ArgumentParser:
                     "gguf (default: $SCENEEDIT_LLM, else the best embedded model installed)")
     pl.add_argument("--feedback", help="feedback on a previous plan (re-plan with it)")
     pl.add_argument("--threads", type=int, default=None)
-    pl.add_argument("--seed", type=int, default=0)
+    pl.add_argument("--seed", type=int, default=0, help="seeds the planner and the render")
+    pl.add_argument("--self-contained", action="store_true",
+                    help="store graph, image hash, render settings and compiled workflow in the "
+                    "plan: `sceneedit render` reproduces it on any machine")
+    _add_render_settings(pl)
     pl.set_defaults(fn=cmd_plan)
 
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")
     m.set_defaults(fn=cmd_models)
 
+    rf = sub.add_parser("refine", help="refine a scene graph until it holds what an "
+                        "instruction names (prints each round's diff)")
+    rf.add_argument("image")
+    rf.add_argument("instruction")
+    rf.add_argument("--graph", help="starting graph JSON (default: perceive the image)")
+    rf.add_argument("--out", help="write the refined graph JSON here")
+    rf.add_argument("--rounds", type=int, default=3, help="round budget (default 3)")
+    rf.add_argument("--missing", action="append", help="a name the planner reported missing "
+                    "(repeatable; replaces the instruction's own phrases)")
+    rf.add_argument("--depth-model", help="transformers depth-estimation model (directory or "
+                    "cached HF id) to set object depth and in_front_of/behind")
+    rf.set_defaults(fn=cmd_refine)
+
+    from .editor.cli import add_parser as add_edit_parser
+
+    add_edit_parser(sub)
+    sub.choices["edit"].set_defaults(fn=cmd_edit)
+
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
     d.add_argument("--out", default="demo-out")
     d.add_argument("--seed", type=int, default=7)
-    d.add_argument("--llm", default=None, help="plan the instructions with this model (small | "
-                   "default | PATH.gguf) instead of graph queries")
+    d.add_argument("--llm", default=None, help="planner model: small | default | PATH.gguf "
+                   "(default: $SCENEEDIT_LLM, else the best embedded model installed)")
+    d.add_argument("--no-llm", action="store_true", help="render the expected edits "
+                   "(resolved by graph queries) without planning them")
+    d.add_argument("--cases", nargs="+", default=None, metavar="NAME",
+                   help="run only these instructions (implicit, remove, replace, ...)")
     d.set_defaults(fn=cmd_demo)
+
+    bt = sub.add_parser("batch", help="edit a dataset (JSONL or folder) on Ray or in a loop, "
+                        "resumably")
+    bt.add_argument("dataset", nargs="?", help="dataset.jsonl, or a folder with dataset.jsonl "
+                    "or instructions.tsv")
+    bt.add_argument("-o", "--output", help="output folder (records.jsonl, summary.json, items/)")
+    bt.add_argument("--address", help="Ray cluster address (default: start a local instance)")
+    bt.add_argument("--llm", default=None, help="planner model for items without a plan "
+                    "(small | default | PATH.gguf)")
+    bt.add_argument("--workers", type=int, default=None, help="parallel workers (local Ray: "
+                    "its CPUs; default: all cores)")
+    bt.add_argument("--no-ray", action="store_true", help="run the items one by one in this "
+                    "process")
+    bt.add_argument("--limit", type=int, default=None, help="only the first N items")
+    bt.add_argument("--seed", type=int, default=0)
+    bt.add_argument("--inpaint", default="auto", help="inpainting method (auto|telea|ns|"
+                    "multiscale)")
+    bt.add_argument("--threads", type=int, default=1, help="LLM threads per worker")
+    bt.add_argument("--make-synthetic", nargs=2, metavar=("N", "DIR"), help="write a "
+                    "synthetic dataset of N items (+ deliberately bad ones) to DIR and exit")
+    bt.set_defaults(fn=cmd_batch)
     return p
 
 

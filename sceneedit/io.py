@@ -74,6 +74,10 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     _atomic_write(Path(path), lambda fh: fh.write(text.encode("utf-8")))
 
 
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    _atomic_write(Path(path), lambda fh: fh.write(data))
+
+
 def save_image(path: str | Path, image: np.ndarray) -> None:
     """Write an RGB uint8 image (format from the suffix; PNG is lossless) atomically."""
     from PIL import Image

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .compiler import compile_plan
+from .diffusion.runtime import DiffusionRuntime, using_runtime
 from .errors import ValidationError
 from .io import check_image_array
 from .plan import Plan
+from .render_config import RenderConfig
 from .scene.model import SceneGraph
 from .workflow.executor import Executor, ProgressFn, RunResult
 from .workflow.model import Workflow
@@ -26,18 +28,37 @@ class Rendered:
         return self.run.trace
 
 
-def render_plan(plan: Plan, image: np.ndarray, graph: SceneGraph | None = None, *,
-                seed: int = 0, inpaint_method: str = "auto", executor: Executor | None = None,
-                progress: ProgressFn | None = None) -> Rendered:
-    """Render ``plan`` on ``image``; the graph is ``graph``, else the plan's own."""
-    image = check_image_array(image)
+def plan_graph(plan: Plan, image: np.ndarray, graph: SceneGraph | None) -> SceneGraph:
+    """The graph to render with (``graph``, else the plan's own), checked against ``image``."""
     graph = graph or plan.graph
     if graph is None:
         raise ValidationError("graph", "no scene graph: pass one or use a plan that carries one")
     graph.check_matches(image)
+    return graph
+
+
+def execute(workflow: Workflow, image: np.ndarray, graph: SceneGraph, *,
+            executor: Executor | None = None, progress: ProgressFn | None = None,
+            runtime: DiffusionRuntime | None = None) -> Rendered:
+    """Run a compiled workflow on ``image``; generative bricks run on ``runtime``."""
+    with using_runtime(runtime):
+        run = (executor or Executor()).run(workflow, {"image": image, "graph": graph},
+                                           progress=progress)
     h, w = image.shape[:2]
-    workflow = compile_plan(plan, graph, seed=seed, inpaint_method=inpaint_method)
-    run = (executor or Executor()).run(workflow, {"image": image, "graph": graph},
-                                       progress=progress)
     footprint = run.footprint if run.footprint is not None else np.zeros((h, w), bool)
     return Rendered(run.image, footprint, workflow, run)
+
+
+def render_plan(plan: Plan, image: np.ndarray, graph: SceneGraph | None = None, *,
+                seed: int = 0, inpaint_method: str = "auto", executor: Executor | None = None,
+                progress: ProgressFn | None = None, config: RenderConfig | None = None,
+                runtime: DiffusionRuntime | None = None) -> Rendered:
+    """Render ``plan`` on ``image``; the graph is ``graph``, else the plan's own.
+
+    ``config`` chooses the bricks and their settings (default: classical, with ``seed`` and
+    ``inpaint_method``); ``runtime`` says where generative bricks run (default: the CPU).
+    """
+    image = check_image_array(image)
+    graph = plan_graph(plan, image, graph)
+    workflow = compile_plan(plan, graph, seed=seed, inpaint_method=inpaint_method, config=config)
+    return execute(workflow, image, graph, executor=executor, progress=progress, runtime=runtime)

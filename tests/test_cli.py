@@ -11,9 +11,9 @@ from PIL import Image
 from sceneedit.synthetic import generate_scene
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, timeout=120):
     return subprocess.run([sys.executable, "-m", "sceneedit", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+                          text=True, cwd=cwd, timeout=timeout)
 
 
 def test_help_is_fast():
@@ -164,8 +164,8 @@ def test_plan_with_a_tiny_local_gguf_and_a_clear_error_without_weights(tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "no.gguf" in r.stderr
 
 
-def test_demo_main_job(tmp_path):
-    r = run("demo", "--out", str(tmp_path / "demo"))
+def test_demo_without_a_model_renders_and_verifies_every_expected_plan(tmp_path):
+    r = run("demo", "--no-llm", "--out", str(tmp_path / "demo"), timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
     assert len(summary) == 10 and all(s["verified"] for s in summary)
@@ -173,3 +173,29 @@ def test_demo_main_job(tmp_path):
     for s in summary:
         assert (tmp_path / "demo" / f"{s['name']}.after.png").is_file()
         assert (tmp_path / "demo" / f"{s['name']}.plan.json").is_file()
+
+
+def test_demo_main_job_plans_with_the_llm(tmp_path):
+    """The real llama.cpp path on a random-weight model: plans are valid but arbitrary, so
+    what is checked is that every instruction was planned, recorded and (if it has edits)
+    rendered inside its footprint."""
+    pytest.importorskip("llama_cpp")
+    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+
+    model = write_tiny_gguf(tmp_path / "tiny.gguf")
+    # Two cases: a random model writes long answers, and each costs up to three attempts.
+    r = run("demo", "--llm", str(model), "--out", str(tmp_path / "demo"), "--cases", "recolor",
+            "impossible", timeout=600)
+    assert r.returncode == 2 and "unknown demo case(s) recolor" in r.stderr
+    r = run("demo", "--llm", str(model), "--out", str(tmp_path / "demo"), "--cases", "remove",
+            "impossible", timeout=600)
+    assert "Traceback" not in r.stderr, r.stderr
+    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
+    assert [s["name"] for s in summary] == ["remove", "impossible"]
+    # named outright and absent: unresolved without asking the model
+    assert summary[-1]["as_expected"] and summary[-1]["unresolved"]
+    for s in summary:
+        assert "planned" in s and (tmp_path / "demo" / f"{s['name']}.plan.json").is_file()
+        if s["verified"] is not None:
+            assert s["changed_outside_footprint"] == 0
+    assert "planned as expected" in r.stdout

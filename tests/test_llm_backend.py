@@ -304,6 +304,39 @@ def test_pinned_prefix_survives_other_prompts(tiny_llm) -> None:
     assert tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160) == out
 
 
+def test_pinned_prefix_is_kept_on_disk_for_the_next_process(tiny_llm, tmp_path, monkeypatch
+                                                             ) -> None:
+    from sceneedit.reasoning.llm import LlamaCppLLM
+
+    monkeypatch.setenv("SCENEEDIT_PREFIX_CACHE", str(tmp_path))
+    static = tiny_llm.format_chat(_messages("U"))[: len(SYSTEM) + 30]
+    tiny_llm._pinned.clear()
+    n = tiny_llm.pin_prefix(static, persist=True)
+    files = list(tmp_path.glob("*.kv"))
+    assert len(files) == 1 and files[0].stat().st_size > n * 100
+    expected = tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160)
+
+    fresh = LlamaCppLLM(tiny_llm.model_path, n_ctx=2048, n_threads=1)  # as a new process
+    try:
+        assert fresh.pin_prefix(static, persist=True) == n
+        assert fresh.stats.prefix_states_loaded == 1 and fresh.stats.prompt_tokens_evaluated == 0
+        assert fresh.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160) \
+            == expected
+        assert fresh.last.prompt_tokens_reused >= n - 2
+    finally:
+        fresh.close()
+
+    files[0].write_bytes(files[0].read_bytes()[:-100])  # truncated: a miss, recomputed
+    again = LlamaCppLLM(tiny_llm.model_path, n_ctx=2048, n_threads=1)
+    try:
+        again.pin_prefix(static, persist=True)
+        assert again.stats.prefix_states_loaded == 0 and again.stats.prompt_tokens_evaluated >= n
+        assert again.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160) \
+            == expected
+    finally:
+        again.close()
+
+
 def test_greedy_fast_path_matches_llama_cpp_sampler(tiny_llm) -> None:
     from sceneedit.reasoning.llm import LLMStats
 

@@ -115,10 +115,28 @@ def test_truncated_output_is_an_error_not_a_crash(kitchen):
 
 
 def test_unresolved_and_missing_names_for_perception(kitchen):
+    # An implicit referent ("the pet that purrs") is the model's call to make.
     llm = ScriptedLLM(answer([], "there is no cat", ["cat"]))
-    result = Planner(llm).plan(kitchen, "Remove the cat.")
+    result = Planner(llm).plan(kitchen, "Remove the pet that purrs.")
     assert result.plan.edits == [] and result.plan.unresolved == "there is no cat"
-    assert result.missing == ["cat"] and result.needs_perception
+    assert result.missing == ["cat"] and result.needs_perception and len(llm.calls) == 1
+
+
+def test_an_object_named_outright_and_absent_is_unresolved_without_asking_the_model(kitchen):
+    llm = ScriptedLLM(answer([{"op": "remove", "target": "o3"}]))
+    result = Planner(llm).plan(kitchen, "Remove the cat sleeping on the counter.")
+    assert llm.calls == [] and result.plan.edits == []
+    assert result.plan.unresolved == "the scene has no cat sleeping"
+    assert result.missing == ["cat sleeping"] and result.needs_perception
+
+
+def test_the_wording_narrows_the_ops_the_grammar_allows(kitchen):
+    llm = ScriptedLLM(answer([{"op": "move", "target": "o6", "anchor": "o3",
+                               "relation": "left_of"}]))
+    Planner(llm).plan(kitchen, "Put the blue mug to the left of the kettle.")
+    ops = {v["properties"]["op"]["const"]
+           for v in llm.calls[0][1]["properties"]["edits"]["items"]["anyOf"]}
+    assert ops == {"move"}
 
 
 def test_feedback_constraints_narrow_the_grammar(kitchen):

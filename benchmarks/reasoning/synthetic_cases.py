@@ -43,6 +43,12 @@ def _a(word: str) -> str:
     return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
+def _new_object(label: str) -> str:
+    """A replacement's text: a bare colour word ("orange") would read as a recolour, so a
+    category named like a colour keeps its article."""
+    return _a(label) if label in COLOR_NAMES else label
+
+
 def _sentence(*clauses: str) -> str:
     text = " and ".join(clauses)
     return text[0].upper() + text[1:] + "."
@@ -200,7 +206,7 @@ def _implicit(s: _Scene):
         absent = [c for c in CATEGORY_NAMES if c not in s.by_label]
         what = s.choice(present if present and s.rng.random() < 0.6 else absent)
         tpl = s.choice(("Replace {d} with {w}.", "Find {d} and replace it with {w}."))
-        return tpl.format(d=desc, w=_a(what)), [{"op": "replace", "target": o.id, "with": what}], {}
+        return tpl.format(d=desc, w=_a(what)), [{"op": "replace", "target": o.id, "with": _new_object(what)}], {}
     text, edit = _clause(s, o, "it", op, [])  # "find X and make it red" parses unambiguously
     return _sentence(f"find {desc}", text), [edit], {}
 
@@ -267,7 +273,7 @@ def _feedback(s: _Scene):
                         [{"op": "replace", "target": o.id, "with": f"{c} {o.label}"}]))
         rel = s.choice(_DIRECTIONS)
         options.append((f"Replace {s.ref(o)} with {_a(what)}.",
-                        [{"op": "replace", "target": o.id, "with": what}],
+                        [{"op": "replace", "target": o.id, "with": _new_object(what)}],
                         f"Keep {s.ref(o)}; add the {what} {_DIRECTIONS[rel]} it instead.",
                         [{"op": "add", "what": what, "anchor": o.id, "relation": rel}]))
     if not options:

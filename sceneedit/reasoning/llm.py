@@ -145,18 +145,35 @@ class LlamaCppLLM:
         same = np.asarray(a[:m]) == np.asarray(b[:m])
         return m if bool(same.all()) else int(np.argmin(same))
 
-    def pin_prefix(self, text: str) -> int:
+    def pin_prefix(self, text: str, persist: bool = False) -> int:
         """Keep a copy of the KV state of ``text`` (system prompt, tool docs, examples) so that
         a later prompt starting with it restores it instead of re-evaluating it, even after
         other prompts have replaced it in the cache. Returns its number of tokens.
 
         The automatic reuse only covers the previous prompt; pinning covers alternating
         prompts (a few MB per pin: 0.5B Qwen ~12 KB/token, 1.5B ~28 KB/token at f16).
+        ``persist`` also keeps the state on disk (``prefix_state``), so the next process
+        restores it instead of evaluating the prefix again.
         """
+        from . import prefix_state
+
         tokens = self.tokenize(text)
         self._check_fits(len(tokens), 0)
+        if tuple(tokens) in self._pinned:
+            return len(tokens)
         lib = self._lib
+        directory = prefix_state.state_dir() if persist else None
+        key = prefix_state.state_key(self.model_path, lib.__version__, self.n_ctx, tokens) \
+            if directory is not None else None
         with self._lock:
+            stored = prefix_state.load(directory, key) if key else None
+            if stored is not None:
+                buf = (ctypes.c_uint8 * len(stored)).from_buffer_copy(stored)
+                self._pin(tokens, buf)
+                if self._restore_pinned(tokens, 0) == len(tokens):
+                    self.stats.prefix_states_loaded += 1
+                    return len(tokens)
+                self._pinned.pop(tuple(tokens), None)  # unusable here: evaluate it
             call = LLMStats(calls=1)
             self._sync_prompt(tokens, call)
             self._record(call)
@@ -166,11 +183,16 @@ class LlamaCppLLM:
             buf = (ctypes.c_uint8 * size)()
             if lib.llama_state_seq_get_data(ctx, buf, size, 0) != size:
                 raise SceneEditError("llama.cpp could not copy the KV state of the prefix")
-            self._pinned.pop(tuple(tokens), None)
-            self._pinned[tuple(tokens)] = buf
-            while len(self._pinned) > _MAX_PINNED:
-                self._pinned.pop(next(iter(self._pinned)))
+            self._pin(tokens, buf)
+            if key:
+                prefix_state.save(directory, key, bytes(buf))
         return len(tokens)
+
+    def _pin(self, tokens: list[int], buf: Any) -> None:
+        self._pinned.pop(tuple(tokens), None)
+        self._pinned[tuple(tokens)] = buf
+        while len(self._pinned) > _MAX_PINNED:
+            self._pinned.pop(next(iter(self._pinned)))
 
     def _restore_pinned(self, tokens: list[int], cached: int) -> int:
         """Restore the pinned state sharing the most tokens with ``tokens`` if that beats the

@@ -52,6 +52,7 @@ class LLMStats:
     scored_tokens: int = 0  # continuation tokens scored by score()
     score_seconds: float = 0.0  # continuation part of score() (prefix time is in prompt_seconds)
     truncated: int = 0  # generate_json calls that hit max_tokens
+    prefix_states_loaded: int = 0  # pinned prefixes restored from disk instead of evaluated
 
     @property
     def prompt_tokens_per_second(self) -> float:

@@ -15,10 +15,11 @@ from ..errors import SceneEditError
 from ..plan import Plan
 from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
+from .intent import absent_referents, hinted_ops
 from .llm_api import LLM, LLMStats
 from .normalize import normalize_edits
 from .plurals import expand_plurals
-from .prompt import build_messages
+from .prompt import build_messages, static_messages
 from .schema import plan_schema
 
 
@@ -56,13 +57,25 @@ class Planner:
         stats_before = getattr(self.llm, "stats", None)
         stats_before = stats_before.copy() if stats_before is not None else None
         cons = (constraints or Constraints()).merge(constraints_from_feedback(feedback, graph))
+        absent = [] if feedback else absent_referents(graph, instruction)
+        if absent:
+            # Named outright and not in the graph: no model may invent a stand-in. The names
+            # go back as "missing" so perception can look for them (refinement loop).
+            plan = Plan(instruction=instruction, graph=None, edits=[],
+                        reasoning="the instruction names objects the scene graph lacks",
+                        unresolved="the scene has no " + " and no ".join(absent))
+            return PlanResult(plan, absent, [], time.perf_counter() - t0, None)
         ids = graph.ids
         targets = [i for i in ids if i not in cons.keep_ids] or None
-        schema = plan_schema(ids, cons.allowed_ops(), targets)
+        ops = cons.allowed_ops()
+        # The wording fixes the ops ("put the X on Y" is a move); the model picks objects.
+        hinted = [op for op in ops if op in (hinted_ops(instruction, feedback) or ())]
+        schema = plan_schema(ids, hinted or ops, targets)
         prev = None
         if previous is not None:
             prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
                                "unresolved": previous.unresolved})
+        self._pin_static_prefix()
         attempts: list[Attempt] = []
         repair: list[tuple[str, str]] = []
         plan, missing = None, []
@@ -89,6 +102,15 @@ class Planner:
                 if name != "load_seconds":
                     setattr(stats, name, getattr(stats, name) - getattr(stats_before, name))
         return PlanResult(plan, missing, attempts, time.perf_counter() - t0, stats)
+
+    def _pin_static_prefix(self) -> None:
+        """Every prompt starts with the same system prompt, edit docs and examples: pin their
+        KV state (and keep it on disk), so neither other prompts on this model nor a new
+        process pay for them again. Backends without pinning just skip this."""
+        pin = getattr(self.llm, "pin_prefix", None)
+        fmt = getattr(self.llm, "format_chat", None)
+        if pin is not None and fmt is not None:
+            pin(fmt(static_messages(), add_generation_prompt=False), persist=True)
 
     @staticmethod
     def _check(raw: str, graph: SceneGraph, instruction: str,

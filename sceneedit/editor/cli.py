@@ -1,0 +1,68 @@
+"""``sceneedit edit IMAGE "INSTRUCTION" -o OUT.png``: the command behind ``cli.cmd_edit``.
+
+One progress line per stage goes to stderr; the outcome (and, with ``--explain``, the graph,
+the reasoning and edits, the workflow trace and the verification) to stdout. Exit status: 0
+verified, 1 rendered but not verified (the image is still written, and says so), 2 an error
+or an instruction that cannot be planned (nothing is written).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _progress(stage: str, message: str) -> None:
+    if message != "start":
+        print(f"  [{stage}] {message}", file=sys.stderr, flush=True)
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    from ..errors import SceneEditError
+    from ..io import load_image, save_image
+    from .editor import Editor
+
+    image = load_image(args.image)
+    mask = load_image(args.mask).any(axis=2) if args.mask else None
+    graph = None
+    if args.graph:
+        from ..scene import SceneGraph
+
+        graph = SceneGraph.load(args.graph)
+        graph.check_matches(image)
+    editor = Editor(llm=args.llm, n_threads=args.threads, seed=args.seed,
+                    replan_on_failure=not args.no_replan)
+    result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
+                         graph=graph, progress=_progress)
+    if args.explain:
+        print(result.explain())
+    if result.status == "unresolved":
+        raise SceneEditError(f"nothing written: {result.message}")
+    save_image(args.output, result.image)
+    if args.save_plan:
+        result.plan.model_copy(update={"graph": result.graph}).save(args.save_plan)
+    changed = int((result.image != image).any(axis=2).sum())
+    print(f"{result.status}: {result.message}; {len(result.plan.edits)} edit(s), {changed} "
+          f"pixels changed inside a {int(result.footprint.sum())}-pixel footprint -> "
+          f"{args.output}")
+    return 0 if result.ok else 1
+
+
+def add_parser(sub) -> None:
+    e = sub.add_parser("edit", help="edit an image from an instruction: perceive, plan (local "
+                       "LLM), render, verify")
+    e.add_argument("image")
+    e.add_argument("instruction")
+    e.add_argument("-o", "--output", required=True, help="edited image (.png)")
+    e.add_argument("--llm", default=None, help="small | default | PATH.gguf | hf:ORG/REPO/FILE."
+                   "gguf (default: $SCENEEDIT_LLM, else the best embedded model installed)")
+    e.add_argument("--explain", action="store_true",
+                   help="print the scene graph, the reasoning and edits, the workflow trace and "
+                   "the verification")
+    e.add_argument("--save-plan", help="write the plan (with its graph) as JSON here")
+    e.add_argument("--feedback", help="feedback for the planner, e.g. \"don't use recolor\"")
+    e.add_argument("--mask", help="image whose non-zero pixels mark where to edit")
+    e.add_argument("--graph", help="scene graph JSON of the image (skips perception)")
+    e.add_argument("--no-replan", action="store_true",
+                   help="do not re-plan when verification fails")
+    e.add_argument("--threads", type=int, default=None)
+    e.add_argument("--seed", type=int, default=0)

@@ -1,0 +1,69 @@
+"""What a render is made of, as one typed document: which bricks (classical, generative or
+whichever is available), the diffusion model and its sampling settings, the seed.
+
+These are the settings that decide the output, so a self-contained plan records them and the
+compiled workflow records the choice that was made. Where a render runs (device, dtype, CPU
+offload, where the weights sit on that machine) is not part of it: see
+``sceneedit.diffusion.runtime``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
+
+from .errors import ValidationError
+
+BrickMode = Literal["classical", "generative", "auto"]
+BRICK_MODES: tuple[str, ...] = ("classical", "generative", "auto")
+# Stable Diffusion 1.5 inpainting: 512 px native, runs in fp16 on a 4 GB GPU.
+DEFAULT_DIFFUSION_MODEL = "stable-diffusion-v1-5/stable-diffusion-inpainting"
+MODEL_ENV = "SCENEEDIT_DIFFUSION_MODEL"
+
+
+def default_model() -> str:
+    return os.environ.get(MODEL_ENV) or DEFAULT_DIFFUSION_MODEL
+
+
+class RenderConfig(BaseModel):
+    """How to render a plan. The default is the classical CPU toolkit (no weights)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bricks: BrickMode = "classical"
+    seed: int = 0
+    inpaint_method: str = "auto"            # the classical fill (also the coarse pass)
+    model: str = Field(default_factory=default_model)  # diffusers hub id or local folder
+    steps: int = Field(default=30, ge=1, le=500)
+    # Coarse-to-fine: remove / recolor / restyle run the classical brick first and then a
+    # partial denoise of this strength over it; replace / add generate from noise (1.0).
+    strength: float = Field(default=0.6, gt=0.0, le=1.0)
+    guidance: float = Field(default=7.5, ge=0.0, le=30.0)
+    resolution: int = Field(default=0, ge=0, le=4096)  # 0: the model's native resolution
+
+    @classmethod
+    def parse(cls, data: Any, where: str = "render") -> "RenderConfig":
+        """Validate settings (a dict), raising an error that names the field at fault."""
+        try:
+            return cls.model_validate(data)
+        except PydanticError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise ValidationError(f"{where}.{loc}", err["msg"]) from None
+
+    def updated(self, overrides: dict[str, Any] | None) -> "RenderConfig":
+        """A validated copy with ``overrides`` applied (None values are ignored)."""
+        changes = {k: v for k, v in (overrides or {}).items() if v is not None}
+        return self.parse({**self.model_dump(), **changes}) if changes else self
+
+
+class BrickChoice(BaseModel):
+    """Which bricks a workflow was compiled with and why (recorded in the workflow)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requested: BrickMode
+    used: Literal["classical", "generative"]
+    reason: str
+    model: str | None = None                # set when generative bricks are used

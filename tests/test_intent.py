@@ -1,0 +1,73 @@
+"""What the wording of an instruction decides before the model reads it (reasoning/intent.py)
+and how a replacement that names an object in the picture becomes a ``source`` edit."""
+import pytest
+
+from sceneedit.reasoning.intent import absent_referents, hinted_ops, named_phrases
+from sceneedit.reasoning.normalize import normalize_edits
+from sceneedit.scene import SceneGraph
+
+
+@pytest.fixture(scope="module")
+def kitchen(kitchen_graph_text):
+    return SceneGraph.from_json(kitchen_graph_text)
+
+
+@pytest.mark.parametrize("instruction, feedback, ops", [
+    ("Put the teddy bear on top of the toy box and remove the kite.", None, {"move", "remove"}),
+    ("Take the remote off the coffee table and put a bowl of popcorn on the table instead.",
+     None, {"remove", "add"}),
+    ("Make the animal on the bench black.", None, {"recolor"}),
+    ("Make the larger tree orange, like in autumn.", None, {"recolor"}),
+    ("Make the green star half its size.", None, {"resize"}),
+    ("Replace the white pillow with a copy of the blue pillow.", None, {"replace"}),
+    ("Swap the wine bottle and the candle, and make the flowers yellow.", None,
+     {"swap", "recolor"}),
+    ("Make the purple circle look like it is made of metal.", None, {"restyle"}),
+    ("What device can make the TV louder? Replace it with a floor lamp.", None, {"replace"}),
+    ("Replace the green star with a ring.", "Keep the green star; add the ring to the left of "
+     "it instead.", {"add"}),
+    ("Remove all the squares.", "Don't touch the black one.", {"remove"}),
+    ("I keep losing the thing I change channels with.", None, None),
+])
+def test_ops_follow_the_verbs(instruction, feedback, ops):
+    assert hinted_ops(instruction, feedback) == ops
+
+
+def test_named_phrases_stop_at_function_words_and_keep_the_referent_colour():
+    phrases = named_phrases("Remove the purple mug to the left of the TV's speaker.")
+    assert [(p.text, p.color) for p in phrases] == [("purple mug", "purple"), ("tv", None)]
+    # a final colour is the requested one, not the referent's
+    assert named_phrases("Make the mug purple.")[0].color is None
+
+
+@pytest.mark.parametrize("instruction, absent", [
+    ("Remove the horse.", ["horse"]),
+    ("Remove the purple mug.", ["purple mug"]),           # mugs exist, none purple
+    ("Make the dog on the counter brown.", ["dog"]),
+    ("Remove the blue mug.", []),
+    ("Make the white mugs purple.", []),
+    ("Replace the fruit richest in vitamin C with a kiwi.", []),   # a kind, not a name
+    ("Remove the object on the edge of the counter.", []),
+    ("Make the fridge green.", []),                       # a synonym of refrigerator
+    ("Make the orange blue.", []),                        # the fruit
+])
+def test_objects_named_outright_and_absent(kitchen, instruction, absent):
+    assert absent_referents(kitchen, instruction) == absent
+
+
+@pytest.mark.parametrize("with_text", ["banana", "o5", "yellow banana"])
+def test_a_copy_of_an_object_in_the_picture_becomes_source(kitchen, with_text):
+    edits = normalize_edits([{"op": "replace", "target": "o4", "with": with_text}], kitchen,
+                            "Replace the orange with a copy of the banana.")
+    assert edits == [{"op": "replace", "target": "o4", "source": "o5"}]
+
+
+def test_copy_of_picks_the_instance_of_the_named_colour(kitchen):
+    edits = normalize_edits([{"op": "replace", "target": "o3", "with": "mug"}], kitchen,
+                            "Replace the kettle with a copy of the white mug.")
+    assert edits == [{"op": "replace", "target": "o3", "source": "o7"}]
+
+
+def test_a_new_object_stays_a_new_object(kitchen):
+    edits = [{"op": "replace", "target": "o6", "with": "teapot"}]
+    assert normalize_edits(edits, kitchen, "Replace the blue mug with a teapot.") == edits
