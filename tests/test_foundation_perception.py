@@ -377,3 +377,24 @@ def test_docs_python_example_runs(checkpoints, monkeypatch, capsys):
         exec(compile(block, "docs/perception.md", "exec"), {})
     out = capsys.readouterr().out
     assert "['mug', 'apple']" in out and "encoder calls: 1" in out
+
+
+def test_refinement_rounds_reuse_the_sam_embedding(checkpoints):
+    from sceneedit.perception.foundation import GroundingDinoDetector, SamSegmenter
+    from sceneedit.perception.refine import refine_graph
+    from sceneedit.scene.model import ImageInfo
+
+    image = _image(9)
+    seg = SamSegmenter(checkpoints["sam"])
+    det = GroundingDinoDetector(checkpoints["grounding-dino"])
+    graph = SceneGraph(image=ImageInfo(width=128, height=96), objects=[])
+    rounds = 0
+    # Random masks all cover the whole image, so the loop may merge nodes; what matters here
+    # is that each round finds its phrase and no round re-encodes the image.
+    for noun in ("mug", "apple", "bottle"):
+        result = refine_graph(graph, image, f"Remove the {noun}.", detector=det,
+                              segmenter=seg, max_rounds=3)
+        assert result.rounds and noun in {o.label for o in result.graph.objects}
+        rounds += len(result.rounds)
+        graph = result.graph
+    assert rounds >= 3 and seg.encoder_calls == 1
