@@ -28,8 +28,10 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
 def cmd_graph(args: argparse.Namespace) -> int:
     from .io import load_image, save_image
 
+    from .perception.foundation.cli_support import perceive_with_options
+
     image = load_image(args.image)
-    graph = _load_graph_for(image, None)
+    graph = perceive_with_options(image, args)
     if args.out:
         graph.save(args.out)
     if args.png:
@@ -205,6 +207,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     from .reasoning.models import list_models
 
     rows = list_models()
+    from .perception.foundation.models import list_perception_models
+
+    rows += list_perception_models()
     if args.json:
         import json
 
@@ -285,6 +290,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("image")
     g.add_argument("--out", help="write the graph JSON here (else print it)")
     g.add_argument("--png", help="write an annotated image (masks, boxes, ids) here")
+    g.add_argument("--detector", default="classical",
+                   choices=("classical", "grounding-dino", "owlv2"),
+                   help="perception backend (default: classical, no weights)")
+    g.add_argument("--detector-model", help="detector checkpoint: a local directory in the "
+                   "transformers layout or a Hugging Face id (see `sceneedit models`)")
+    g.add_argument("--segmenter", choices=("sam", "box"),
+                   help="masks for the detector's boxes (default: sam)")
+    g.add_argument("--segmenter-model", help="SAM checkpoint: local directory or HF id")
+    g.add_argument("--vocab", help='comma-separated phrases to detect (default: the base '
+                   'vocabulary), e.g. "mug, lamp, red apple"')
+    g.add_argument("--box-threshold", type=float, help="detector box score threshold")
+    g.add_argument("--text-threshold", type=float, help="detector phrase score threshold")
+    g.add_argument("--device", help="cpu | cuda | cuda:N (default: cuda when available)")
+    g.add_argument("--dtype", choices=("float32", "float16", "bfloat16"),
+                   help="model precision (default: float32 on cpu, half on cuda)")
     g.set_defaults(fn=cmd_graph)
 
     r = sub.add_parser("render", help="execute a plan (interchange format) on an image, or a "
