@@ -165,6 +165,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.out), seed=args.seed, llm=args.llm)
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .eval.command import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sceneedit", description="Reasoning-heavy image edits: "
                                 "scene graphs, explicit atomic edits, typed brick workflows.")
@@ -227,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--llm", default=None, help="plan the instructions with this model (small | "
                    "default | PATH.gguf) instead of graph queries")
     d.set_defaults(fn=cmd_demo)
+
+    ev = sub.add_parser("eval", help="evaluate on a dataset (CIEBench, Reason-Edit, JSONL) or "
+                        "the synthetic suite: preservation, localisation, edit success")
+    from .eval.command import add_arguments
+
+    add_arguments(ev)
+    ev.set_defaults(fn=cmd_eval)
     return p
 
 
