@@ -132,11 +132,13 @@ def _preservation(r: ItemResult, image: np.ndarray, edited: np.ndarray, gt: np.n
 
 def evaluate_item(item: EvalItem, edit: EditFn, s: Scorers) -> ItemResult:
     r = ItemResult(item.id, item.category, item.instruction)
+    # Known before anything can fail, so that a failed item still counts in the gold rates.
+    r.has_gold = item.gold is not None or item.gold_loader is not None
     try:
         image = item.load_image()
         gt = item.load_mask(image.shape[:2])
         gold = item.load_gold()
-        r.has_gold, r.has_gt_region = gold is not None, bool(gt.any())
+        r.has_gt_region = bool(gt.any())
         out = edit(image, item.instruction, gold)
         r.seconds.update(out.stage_seconds)
         if out.image.shape != image.shape:
