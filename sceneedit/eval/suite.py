@@ -80,8 +80,9 @@ def _in_place(s: _Scene, o: SceneObject, ref: str, op: str) -> tuple[str, dict, 
             f"a {c} {o.label}"
     if op == "replace":
         what = s.absent_category()
+        # "an orange", not "orange": a bare colour word is read as a colour, not an object.
         return f"replace {ref} with {_a(what)}", {"op": "replace", "target": o.id,
-                                                  "with": what}, _a(what)
+                                                  "with": _a(what)}, _a(what)
     m = s.pick(_MATERIALS)
     return f"make {ref} look like it is made of {m}", \
         {"op": "restyle", "target": o.id, "style": f"made of {m}"}, f"a {o.label} made of {m}"
@@ -129,7 +130,7 @@ def _add(s: _Scene) -> Case | None:
         return None
     what, rel = s.pick(CATEGORY_NAMES), s.pick(_PLACES)
     return f"Add {_a(what)} {_PLACES[rel]} {s.ref(a)}.", \
-        [{"op": "add", "what": what, "anchor": a.id, "relation": rel}], _a(what)
+        [{"op": "add", "what": _a(what), "anchor": a.id, "relation": rel}], _a(what)
 
 
 def _swap(s: _Scene) -> Case | None:
