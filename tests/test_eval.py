@@ -155,6 +155,11 @@ def test_expected_graph_matching_on_true_graphs():
     kept = truth.model_copy(update={"objects": [o for o in truth.objects
                                                 if o.id != edits[0]["target"]]})
     assert edit_succeeded(truth, edits, kept).ok
+    # A move into a relation that already holds is not done by leaving the object in place.
+    a, b = truth.objects[0].id, truth.objects[1].id
+    rel = next(r for r in ("left_of", "right_of", "above", "below") if truth.holds(a, r, b))
+    move = [{"op": "move", "target": a, "anchor": b, "relation": rel}]
+    assert not edit_succeeded(truth, move, truth).ok
 
 
 # ---- builder + harness end to end ------------------------------------------------------------

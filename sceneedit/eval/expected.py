@@ -6,7 +6,9 @@ the old one stood; swapped objects trade places; a resized one keeps its place a
 area; a moved or added one stands in the requested relation to its anchor; every other object
 is unchanged (same label, colour and mask). Perception assigns fresh ids, so result objects are
 matched to expectations by a maximum bipartite matching over the candidates each expectation
-admits. Success means every expectation is met and the result holds no extra object.
+admits. Success means every expectation is met and the result holds no extra object. A moved object
+must also have left its old place (its centre outside its old box), so a plan that leaves it
+where it stood never passes, even when it already stood in the requested relation.
 """
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ def expected_objects(truth: SceneGraph, edits: list[dict]) -> list[Expect]:
         elif op == "resize":
             exp[t].mode, exp[t].scale, exp[t].why = "resized", e["scale"], f"x{e['scale']}"
         elif op == "move":
+            # Keeps its true box: a moved object must have left it (see _admits).
             exp[t].mode, exp[t].relation = "relation", (e["relation"], e["anchor"])
             exp[t].why = f"moved {e['relation']} {e['anchor']}"
         elif op == "add":
@@ -100,7 +103,9 @@ def _admits(x: Expect, obj: SceneObject, result: SceneGraph) -> bool:
         ratio = obj.area / max(float(x.mask.sum()), 1.0)
         return _centre_in(obj, _grown(x.box, max(x.scale, 1.0))) and \
             abs(ratio / x.scale ** 2 - 1) <= RESIZE_TOLERANCE
-    return True  # relation: checked once the anchor is matched
+    # relation: checked once the anchor is matched. A moved object (it has a true box) must
+    # have left its old place, so that an object already in the relation does not pass.
+    return x.box is None or not _centre_in(obj, x.box)
 
 
 @dataclass

@@ -118,7 +118,11 @@ def _move(s: _Scene) -> Case | None:
     if len(refs) < 2:
         return None
     o, a = s.rng.sample(refs, 2)
-    rel = s.pick(("left_of", "right_of", "above", "below"))
+    # A move into a relation that already holds would be satisfied by doing nothing.
+    rel = s.pick(r for r in ("left_of", "right_of", "above", "below")
+                 if not s.g.holds(o.id, r, a.id))
+    if rel is None:
+        return None
     return f"Move {s.ref(o)} {_PLACES[rel]} {s.ref(a)}.", \
         [{"op": "move", "target": o.id, "anchor": a.id, "relation": rel}], \
         f"a {o.color} {o.label}"
