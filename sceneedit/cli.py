@@ -281,6 +281,12 @@ def _add_render_settings(p: argparse.ArgumentParser) -> None:
     s.add_argument("--resolution", type=int, help="side the model works at (default: native)")
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .eval.command import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sceneedit", description="Reasoning-heavy image edits: "
                                 "scene graphs, explicit atomic edits, typed brick workflows.")
@@ -415,6 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--make-synthetic", nargs=2, metavar=("N", "DIR"), help="write a "
                     "synthetic dataset of N items (+ deliberately bad ones) to DIR and exit")
     bt.set_defaults(fn=cmd_batch)
+
+    ev = sub.add_parser("eval", help="evaluate on a dataset (CIEBench, Reason-Edit, JSONL) or "
+                        "the synthetic suite: preservation, localisation, edit success")
+    from .eval.command import add_arguments
+
+    add_arguments(ev)
+    ev.set_defaults(fn=cmd_eval)
     return p
 
 

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF}"
-bash scripts/setup.sh dev,llm,llm-default,vision,diffusion,ocr,batch
+bash scripts/setup.sh dev,llm,llm-default,vision,diffusion,ocr,batch,eval
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 status=0
 .venv/bin/python -m pytest -q "$@" || status=$?
