@@ -289,6 +289,13 @@ def test_cli_runs_the_llm_planner_on_the_tiny_random_gguf(tmp_path, capsys):
     # A random model plans nothing useful: whatever it did is measured, not assumed.
     assert item["success"] in (True, False) and item["referent_correct"] in (True, False)
     assert data["summary"]["all"]["n"] == 1
+    # the same item through the full Editor: its stages (verify among them) are measured
+    out = tmp_path / "editor.json"
+    assert main(["eval", "--synthetic", "1", "--llm", str(gguf), "--editor", "-o", str(out),
+                 "--quiet"]) == 0
+    assert "Editor (tiny.gguf)" in capsys.readouterr().out
+    [item] = json.loads(out.read_text())["items"]
+    assert "perceive" in item["seconds"] and "plan" in item["seconds"]
 
 
 def test_cli_errors_are_clear(tmp_path, capsys):

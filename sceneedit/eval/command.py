@@ -25,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     plan.add_argument("--oracle-plan", action="store_true",
                       help="use the gold plans (synthetic items only): measures perception "
                       "and rendering alone")
+    p.add_argument("--editor", action="store_true", help="run the full Editor (refinement, "
+                   "verification, one re-plan on failure) instead of perceive -> plan -> render")
     p.add_argument("--clip", default=None, help="CLIP model folder for the CLIP score (default:"
                    " $SCENEEDIT_CLIP, else openai/clip-vit-large-patch14 if cached)")
     p.add_argument("--protocol-size", type=int, default=256,
@@ -68,6 +70,12 @@ def _edit_fn(args: argparse.Namespace):
 
     llm = get_llm(args.llm, n_threads=args.threads)
     model = getattr(llm, "model_path", None)
+    if args.editor:
+        from ..editor import Editor
+        from .editor_edit import EditorEdit
+
+        return EditorEdit(Editor(llm=llm), name=f"Editor ({Path(model).name})" if model
+                          else None)
     return ClassicalEdit(Planner(llm), name=f"LLM planner ({Path(model).name})" if model
                          else "LLM planner")
 
