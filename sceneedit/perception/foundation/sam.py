@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cache import ContentCache
+from ..cache import ContentCache, EncodesPerImage
 from ..classical import check_rgb
 from .models import LazyModel
 
@@ -31,7 +31,7 @@ class ImageEmbedding:
     reshaped_size: tuple[int, int]
 
 
-class SamSegmenter(LazyModel):
+class SamSegmenter(LazyModel, EncodesPerImage):
     """``Segmenter`` over a SAM checkpoint (local directory or HF id; see ``models.py``)."""
 
     name = "sam"
@@ -41,14 +41,6 @@ class SamSegmenter(LazyModel):
         super().__init__(model, device=device, dtype=dtype)
         self._cache: ContentCache[ImageEmbedding] = ContentCache(self._encode,
                                                                  max(1, cache_size))
-
-    @property
-    def encoder_calls(self) -> int:
-        return self._cache.computed
-
-    @property
-    def cache_size(self) -> int:
-        return self._cache.max_items
 
     def embed(self, image: np.ndarray) -> ImageEmbedding:
         """The cached embedding of ``image``, computing it on first sight."""

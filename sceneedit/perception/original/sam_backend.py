@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cache import ContentCache
+from ..cache import ContentCache, EncodesPerImage
 from ..classical import check_rgb
 from ._common import checkpoint_file, require
 
@@ -39,7 +39,7 @@ def architecture(state: dict[str, Any], image_size: int = 1024, patch: int = 16)
                                             if int(r.shape[0]) == 2 * grid - 1]}
 
 
-class OriginalSamSegmenter:
+class OriginalSamSegmenter(EncodesPerImage):
     """``Segmenter`` over a segment-anything ``.pth`` checkpoint."""
 
     name = "sam-original"
@@ -52,14 +52,6 @@ class OriginalSamSegmenter:
         # input size).
         self._cache: ContentCache[tuple] = ContentCache(self._encode, max(1, cache_size))
         self._predictor: Any = None
-
-    @property
-    def encoder_calls(self) -> int:
-        return self._cache.computed
-
-    @property
-    def cache_size(self) -> int:
-        return self._cache.max_items
 
     def load(self) -> Any:
         if self._predictor is None:
