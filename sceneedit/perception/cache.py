@@ -49,4 +49,20 @@ class ContentCache(Generic[T]):
         return value
 
 
-__all__ = ["CACHE_IMAGES", "ContentCache"]
+class EncodesPerImage:
+    """Mixin for a component whose expensive per-image step (an image encoder) goes through
+    ``self._cache``, a ``ContentCache``: the ``encoder_calls`` the protocols report, and the
+    number of images kept."""
+
+    _cache: ContentCache
+
+    @property
+    def encoder_calls(self) -> int:
+        return self._cache.computed
+
+    @property
+    def cache_size(self) -> int:
+        return self._cache.max_items
+
+
+__all__ = ["CACHE_IMAGES", "ContentCache", "EncodesPerImage"]

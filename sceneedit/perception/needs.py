@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ..palette import COLOR_NAMES
 from ..scene.model import SceneGraph, SceneObject
 from ..synthetic.categories import ALIASES
+from .vocabulary import singular
 
 _DETERMINERS = frozenset(
     "the a an this that these those my your his her its our their some any all every each "
@@ -49,29 +50,11 @@ _NOT_OBJECTS = frozenset(
     "shape way part parts rest sound light lighting style way front back".split())
 # After these words the phrase names something the edit creates, not something to find.
 _CREATES_AFTER = {"add", "insert", "draw", "create", "into", "as"}
-_IRREGULAR = {"mice": "mouse", "people": "person", "children": "child", "knives": "knife",
-              "leaves": "leaf", "shelves": "shelf", "feet": "foot", "teeth": "tooth",
-              "geese": "goose", "men": "man", "women": "woman", "loaves": "loaf",
-              "glasses": "glass", "boxes": "box", "dishes": "dish", "peaches": "peach"}
 # Predicate adjectives that follow a noun ("make the TV louder"), not part of its name.
 _PREDICATIVE = frozenset(
     "louder quieter brighter darker lighter warmer cooler cleaner nicer better worse visible "
     "invisible gone disappear bigger smaller larger taller shorter wider narrower".split())
 _MAX_NOUN_WORDS = 2
-
-
-def singular(word: str) -> str:
-    """A plural English noun's singular, by rule (good enough for object names)."""
-    w = word.lower()
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    if len(w) > 3 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 3 and w.endswith(("ches", "shes", "sses", "xes", "zes")):
-        return w[:-2]
-    if len(w) > 2 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
 
 
 def normalize_name(phrase: str) -> str:

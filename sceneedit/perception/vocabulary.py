@@ -70,15 +70,27 @@ _WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*")
 _MAX_WORDS = 3
 
 
+# Plurals the rules below get wrong.
+_IRREGULAR = {"mice": "mouse", "people": "person", "children": "child", "knives": "knife",
+              "leaves": "leaf", "shelves": "shelf", "feet": "foot", "teeth": "tooth",
+              "geese": "goose", "men": "man", "women": "woman", "loaves": "loaf",
+              "shoes": "shoe", "toes": "toe", "canoes": "canoe", "axes": "axe", "gas": "gas"}
+
+
 def singular(word: str) -> str:
-    """A plural English noun's singular, by the regular rules (enough for category names)."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "oes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    """A plural English noun's singular (lower case), by rule plus a few irregular plurals:
+    enough for object names. The one singulariser of the vocabulary extractor and of
+    ``needs.py``."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if len(w) > 4 and w.endswith("ies"):  # "cherries"; but "ties" -> "tie"
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes", "zzes", "oes")):
+        return w[:-2]
+    if len(w) > 2 and w.endswith("s") and not w.endswith(("ss", "us", "is")):  # "tvs"
+        return w[:-1]
+    return w
 
 
 def _canonical(words: list[str]) -> str | None:

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..api import Detection
-from ..classical import check_rgb
-from .models import LoadedModel, load_model
-from .phrases import (CROSS_PHRASE_IOU, NMS_IOU, assign_phrases, chunk_phrases, clean_phrases,
-                      clip_box, deduplicate, prompt_with_spans, token_phrase_matrix)
+from .detector_base import GroundedPhraseDetector
+from .models import LazyModel
+from .phrases import (CROSS_PHRASE_IOU, NMS_IOU, chunk_phrases, prompt_with_spans,
+                      token_phrase_matrix)
 
 
-class GroundingDinoDetector:
+class GroundingDinoDetector(LazyModel, GroundedPhraseDetector):
     """``Detector`` over a Grounding DINO checkpoint (local directory or HF id; see
     ``models.py``). The model loads on the first ``detect`` (or ``load()``) and is shared."""
 
@@ -24,17 +23,10 @@ class GroundingDinoDetector:
                  dtype: str | None = None, box_threshold: float = 0.35,
                  text_threshold: float = 0.25, nms_iou: float = NMS_IOU,
                  cross_phrase_iou: float = CROSS_PHRASE_IOU, max_detections: int = 100):
-        self.spec = model
-        self.device, self.dtype = device, dtype
-        self.box_threshold, self.text_threshold = box_threshold, text_threshold
-        self.nms_iou, self.cross_phrase_iou = nms_iou, cross_phrase_iou
-        self.max_detections = max_detections
-        self._loaded: LoadedModel | None = None
-
-    def load(self) -> LoadedModel:
-        if self._loaded is None:
-            self._loaded = load_model(self.name, self.spec, device=self.device, dtype=self.dtype)
-        return self._loaded
+        LazyModel.__init__(self, model, device=device, dtype=dtype)
+        self._set_rules(box_threshold=box_threshold, text_threshold=text_threshold,
+                        nms_iou=nms_iou, cross_phrase_iou=cross_phrase_iou,
+                        max_detections=max_detections)
 
     def _chunks(self, phrases: list[str]) -> list[list[str]]:
         """Phrases grouped so that each prompt fits the model's text length (256 tokens for the
@@ -69,27 +61,3 @@ class GroundingDinoDetector:
         boxes = np.stack([(cx - bw / 2) * w, (cy - bh / 2) * h,
                           (cx + bw / 2) * w, (cy + bh / 2) * h], axis=1)
         return probs, token_phrase_matrix(offsets, spans), boxes
-
-    def detect(self, image: np.ndarray, phrases: Sequence[str], *,
-               box_threshold: float | None = None,
-               text_threshold: float | None = None) -> list[Detection]:
-        """Boxes whose best token score beats ``box_threshold`` and whose best phrase scores
-        above ``text_threshold``; the detection's score is that phrase's score."""
-        image = check_rgb(image)
-        phrases = clean_phrases(phrases)
-        if not phrases:
-            return []
-        bt = self.box_threshold if box_threshold is None else box_threshold
-        tt = self.text_threshold if text_threshold is None else text_threshold
-        h, w = image.shape[:2]
-        found: list[Detection] = []
-        for chunk in self._chunks(phrases):
-            probs, membership, boxes = self.raw_scores(image, chunk)
-            best, phrase_score, box_score = assign_phrases(probs, membership)
-            for q in np.flatnonzero((box_score > bt) & (phrase_score > tt)):
-                box = clip_box(boxes[q], w, h)
-                if box is not None:
-                    found.append(Detection(chunk[best[q]], box, round(float(phrase_score[q]), 4),
-                                           {"query": int(q)}))
-        return deduplicate(found, nms_iou=self.nms_iou, cross_phrase_iou=self.cross_phrase_iou,
-                           max_detections=self.max_detections)

@@ -298,6 +298,24 @@ def load_model(kind: str, spec: str | os.PathLike[str] | None = None, *,
         return _CACHE[key]
 
 
+class LazyModel:
+    """Base of a backend over one checkpoint of ``name``'s kind (``spec``: see the module
+    docstring): the model loads on the first ``load()`` and is shared through ``load_model``."""
+
+    name: str
+
+    def __init__(self, model: str | os.PathLike[str] | None = None, *, device: str | None = None,
+                 dtype: str | None = None):
+        self.spec = model
+        self.device, self.dtype = device, dtype
+        self._loaded: LoadedModel | None = None
+
+    def load(self) -> LoadedModel:
+        if self._loaded is None:
+            self._loaded = load_model(self.name, self.spec, device=self.device, dtype=self.dtype)
+        return self._loaded
+
+
 def clear_model_cache() -> None:
     """Forget every loaded model (their memory is freed once nothing else holds them)."""
     with _LOCK:

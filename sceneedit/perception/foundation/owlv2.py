@@ -9,12 +9,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..api import Detection
-from ..classical import check_rgb
-from .models import LoadedModel, load_model
-from .phrases import CROSS_PHRASE_IOU, NMS_IOU, clean_phrases, clip_box, deduplicate
+from .detector_base import PhraseDetector
+from .models import LazyModel
+from .phrases import CROSS_PHRASE_IOU, NMS_IOU, clip_box
 
 
-class Owlv2Detector:
+class Owlv2Detector(LazyModel, PhraseDetector):
     """``Detector`` over an OWLv2 checkpoint. OWLv2 has one score per (box, phrase), so only
     ``box_threshold`` applies; ``text_threshold`` is accepted and ignored (there is no separate
     token-level score)."""
@@ -25,17 +25,9 @@ class Owlv2Detector:
                  dtype: str | None = None, box_threshold: float = 0.1,
                  nms_iou: float = NMS_IOU, cross_phrase_iou: float = CROSS_PHRASE_IOU,
                  max_detections: int = 100):
-        self.spec = model
-        self.device, self.dtype = device, dtype
-        self.box_threshold = box_threshold
-        self.nms_iou, self.cross_phrase_iou = nms_iou, cross_phrase_iou
-        self.max_detections = max_detections
-        self._loaded: LoadedModel | None = None
-
-    def load(self) -> LoadedModel:
-        if self._loaded is None:
-            self._loaded = load_model(self.name, self.spec, device=self.device, dtype=self.dtype)
-        return self._loaded
+        LazyModel.__init__(self, model, device=device, dtype=dtype)
+        self._set_rules(box_threshold=box_threshold, nms_iou=nms_iou,
+                        cross_phrase_iou=cross_phrase_iou, max_detections=max_detections)
 
     def raw_scores(self, image: np.ndarray, phrases: Sequence[str]
                    ) -> tuple[np.ndarray, np.ndarray]:
@@ -59,23 +51,16 @@ class Owlv2Detector:
         boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1) * side
         return probs, boxes
 
-    def detect(self, image: np.ndarray, phrases: Sequence[str], *,
-               box_threshold: float | None = None,
-               text_threshold: float | None = None) -> list[Detection]:
-        image = check_rgb(image)
-        phrases = clean_phrases(phrases)
-        if not phrases:
-            return []
-        bt = self.box_threshold if box_threshold is None else box_threshold
+    def _candidates(self, image: np.ndarray, phrases: list[str], box_threshold: float,
+                    text_threshold: float | None) -> list[Detection]:
         h, w = image.shape[:2]
         probs, boxes = self.raw_scores(image, phrases)
         best = probs.argmax(axis=1)
         score = probs[np.arange(len(probs)), best]
         found = []
-        for q in np.flatnonzero(score > bt):
+        for q in np.flatnonzero(score > box_threshold):
             box = clip_box(boxes[q], w, h)
             if box is not None:
                 found.append(Detection(phrases[best[q]], box, round(float(score[q]), 4),
                                        {"patch": int(q)}))
-        return deduplicate(found, nms_iou=self.nms_iou, cross_phrase_iou=self.cross_phrase_iou,
-                           max_detections=self.max_detections)
+        return found

@@ -8,16 +8,15 @@ reuses it. ``encoder_calls`` counts real encoder runs.
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ...io import image_sha256
+from ..cache import ContentCache, EncodesPerImage
 from ..classical import check_rgb
-from .models import LoadedModel, load_model
+from .models import LazyModel
 
 # Points the processor pads with carry this label; the prompt encoder skips them.
 _PAD_LABEL = -10
@@ -32,49 +31,31 @@ class ImageEmbedding:
     reshaped_size: tuple[int, int]
 
 
-class SamSegmenter:
+class SamSegmenter(LazyModel, EncodesPerImage):
     """``Segmenter`` over a SAM checkpoint (local directory or HF id; see ``models.py``)."""
 
     name = "sam"
 
     def __init__(self, model: str | os.PathLike[str] | None = None, *, device: str | None = None,
                  dtype: str | None = None, cache_size: int = 4):
-        self.spec = model
-        self.device, self.dtype = device, dtype
-        self.cache_size = max(1, cache_size)
-        self._cache: OrderedDict[str, ImageEmbedding] = OrderedDict()
-        self._encoder_calls = 0
-        self._loaded: LoadedModel | None = None
-
-    @property
-    def encoder_calls(self) -> int:
-        return self._encoder_calls
-
-    def load(self) -> LoadedModel:
-        if self._loaded is None:
-            self._loaded = load_model(self.name, self.spec, device=self.device, dtype=self.dtype)
-        return self._loaded
+        super().__init__(model, device=device, dtype=dtype)
+        self._cache: ContentCache[ImageEmbedding] = ContentCache(self._encode,
+                                                                 max(1, cache_size))
 
     def embed(self, image: np.ndarray) -> ImageEmbedding:
         """The cached embedding of ``image``, computing it on first sight."""
+        return self._cache.get(image)
+
+    def _encode(self, image: np.ndarray) -> ImageEmbedding:
         import torch
         from PIL import Image
 
-        key = image_sha256(image)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
         lm = self.load()
         enc = lm.processor(images=Image.fromarray(image), return_tensors="pt")
         with torch.inference_mode():
             emb = lm.model.get_image_embeddings(enc["pixel_values"].to(lm.device, lm.torch_dtype))
-        self._encoder_calls += 1
-        entry = ImageEmbedding(emb, tuple(int(v) for v in enc["original_sizes"][0]),
-                               tuple(int(v) for v in enc["reshaped_input_sizes"][0]))
-        self._cache[key] = entry
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return entry
+        return ImageEmbedding(emb, tuple(int(v) for v in enc["original_sizes"][0]),
+                              tuple(int(v) for v in enc["reshaped_input_sizes"][0]))
 
     def segment(self, image: np.ndarray, boxes: Sequence[Sequence[float]], *,
                 points: Sequence[Sequence[tuple[float, float]]] | None = None

@@ -14,10 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..api import Detection
-from ..classical import check_rgb
-from ..foundation.phrases import (CROSS_PHRASE_IOU, NMS_IOU, assign_phrases, chunk_phrases,
-                                  clean_phrases, clip_box, deduplicate, prompt_with_spans,
+from ..foundation.detector_base import GroundedPhraseDetector
+from ..foundation.phrases import (CROSS_PHRASE_IOU, NMS_IOU, chunk_phrases, prompt_with_spans,
                                   token_phrase_matrix)
 from ._common import checkpoint_file, require
 
@@ -37,7 +35,7 @@ def _config_path(config: str | os.PathLike[str] | None) -> Path:
     return Path(package.__file__).parent / "config" / DEFAULT_CONFIG
 
 
-class OriginalGroundingDinoDetector:
+class OriginalGroundingDinoDetector(GroundedPhraseDetector):
     """``Detector`` over a groundingdino-py ``.pth`` checkpoint and its Python config file
     (default: the package's SwinT-OGC config; ``config`` or $SCENEEDIT_GROUNDINGDINO_CONFIG
     for others, e.g. one whose ``text_encoder_type`` is a local BERT directory)."""
@@ -50,10 +48,10 @@ class OriginalGroundingDinoDetector:
                  image_size: int = 800, max_size: int = 1333, nms_iou: float = NMS_IOU,
                  cross_phrase_iou: float = CROSS_PHRASE_IOU, max_detections: int = 100):
         self.checkpoint, self.config, self.device = checkpoint, config, device
-        self.box_threshold, self.text_threshold = box_threshold, text_threshold
         self.image_size, self.max_size = image_size, max_size
-        self.nms_iou, self.cross_phrase_iou = nms_iou, cross_phrase_iou
-        self.max_detections = max_detections
+        self._set_rules(box_threshold=box_threshold, text_threshold=text_threshold,
+                        nms_iou=nms_iou, cross_phrase_iou=cross_phrase_iou,
+                        max_detections=max_detections)
         self._model: Any = None
 
     def load(self) -> Any:
@@ -92,26 +90,7 @@ class OriginalGroundingDinoDetector:
                           (cx + bw / 2) * w, (cy + bh / 2) * h], axis=1)
         return probs, token_phrase_matrix(offsets[:n_tokens], spans), boxes
 
-    def detect(self, image: np.ndarray, phrases: Sequence[str], *,
-               box_threshold: float | None = None,
-               text_threshold: float | None = None) -> list[Detection]:
-        image = check_rgb(image)
-        phrases = clean_phrases(phrases)
-        if not phrases:
-            return []
-        bt = self.box_threshold if box_threshold is None else box_threshold
-        tt = self.text_threshold if text_threshold is None else text_threshold
-        h, w = image.shape[:2]
+    def _chunks(self, phrases: list[str]) -> list[list[str]]:
         model = self.load()
-        found = []
-        for chunk in chunk_phrases(phrases, lambda t: len(model.tokenizer(t).input_ids),
-                                   int(getattr(model, "max_text_len", 256))):
-            probs, membership, boxes = self.raw_scores(image, chunk)
-            best, phrase_score, box_score = assign_phrases(probs, membership)
-            for q in np.flatnonzero((box_score > bt) & (phrase_score > tt)):
-                box = clip_box(boxes[q], w, h)
-                if box is not None:
-                    found.append(Detection(chunk[best[q]], box,
-                                           round(float(phrase_score[q]), 4), {"query": int(q)}))
-        return deduplicate(found, nms_iou=self.nms_iou, cross_phrase_iou=self.cross_phrase_iou,
-                           max_detections=self.max_detections)
+        return chunk_phrases(phrases, lambda t: len(model.tokenizer(t).input_ids),
+                             int(getattr(model, "max_text_len", 256)))

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ...io import image_sha256
+from ..cache import ContentCache, EncodesPerImage
 from ..classical import check_rgb
 from ._common import checkpoint_file, require
 
@@ -40,7 +39,7 @@ def architecture(state: dict[str, Any], image_size: int = 1024, patch: int = 16)
                                             if int(r.shape[0]) == 2 * grid - 1]}
 
 
-class OriginalSamSegmenter:
+class OriginalSamSegmenter(EncodesPerImage):
     """``Segmenter`` over a segment-anything ``.pth`` checkpoint."""
 
     name = "sam-original"
@@ -49,14 +48,10 @@ class OriginalSamSegmenter:
                  device: str | None = None, cache_size: int = 4):
         self.checkpoint = checkpoint
         self.device = device
-        self.cache_size = max(1, cache_size)
-        self._cache: OrderedDict[str, tuple] = OrderedDict()
-        self._encoder_calls = 0
+        # Per image: the predictor state that set_image computes (features, original size,
+        # input size).
+        self._cache: ContentCache[tuple] = ContentCache(self._encode, max(1, cache_size))
         self._predictor: Any = None
-
-    @property
-    def encoder_calls(self) -> int:
-        return self._encoder_calls
 
     def load(self) -> Any:
         if self._predictor is None:
@@ -72,22 +67,19 @@ class OriginalSamSegmenter:
             self._predictor = sa.SamPredictor(model.to(device).eval())
         return self._predictor
 
-    def _set_image(self, image: np.ndarray) -> Any:
+    def _encode(self, image: np.ndarray) -> tuple:
         predictor = self.load()
-        key = image_sha256(image)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            features, original, resized = self._cache[key]
-            # SamPredictor keeps one image's state in these attributes: restore the cached one.
-            predictor.features, predictor.original_size, predictor.input_size = \
-                features, original, resized
-            predictor.is_image_set = True
-            return predictor
         predictor.set_image(image, image_format="RGB")
-        self._encoder_calls += 1
-        self._cache[key] = (predictor.features, predictor.original_size, predictor.input_size)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        return predictor.features, predictor.original_size, predictor.input_size
+
+    def _set_image(self, image: np.ndarray) -> Any:
+        features, original, resized = self._cache.get(image)
+        predictor = self.load()
+        # SamPredictor keeps one image's state in these attributes: restore this image's
+        # (a no-op right after set_image computed it).
+        predictor.features, predictor.original_size, predictor.input_size = \
+            features, original, resized
+        predictor.is_image_set = True
         return predictor
 
     def segment(self, image: np.ndarray, boxes: Sequence[Sequence[float]], *,
