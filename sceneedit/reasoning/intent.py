@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..palette import COLOR_NAMES
+from ..perception.vocabulary import singular as _singular
 from ..scene.model import SceneGraph
 
 # Verb patterns per op, tried on each clause. "put/place" is add for a new ("a") thing and move
@@ -97,16 +98,6 @@ _SYNONYMS = {
     "woman": "person", "child": "person", "boy": "person", "girl": "person",
     "plant": "potted plant", "picture": "painting", "clock": "alarm clock",
 }
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if re.search(r"(ches|shes|xes|sses)$", word):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
 
 
 @dataclass(frozen=True)
