@@ -42,8 +42,10 @@ class _Builder:
     boxes: dict[str, Any] = field(default_factory=dict)     # current box: literal or Ref
     segmented: set[Ref] = field(default_factory=set)         # masks read from the graph as is
     note: str = ""
+    substitutes: dict[str, str] = field(default_factory=dict)  # RenderConfig.substitutes
 
     def add(self, brick: str, **inputs: Any) -> str:
+        brick = self.substitutes.get(brick, brick)
         node_id = f"n{len(self.nodes) + 1}"
         self.nodes.append(Node(id=node_id, brick=brick, note=self.note,
                                inputs={k: v.model_dump() if isinstance(v, Ref) else v
@@ -276,6 +278,27 @@ def _describe(i: int, edit: Any) -> str:
                                               edit.model_dump(by_alias=True).items() if k != "op")
 
 
+def check_substitutes(substitutes: dict[str, str]) -> None:
+    """Each replacement is a registered brick that declares every input and output of the
+    brick it replaces, with the same types (extra inputs need defaults): a drop-in."""
+    from .bricks import REGISTRY
+
+    for name, replacement in substitutes.items():
+        where = f"render.substitutes.{name}"
+        original, new = REGISTRY.get(name, where), REGISTRY.get(replacement, where)
+        problems = [f"input {p.name!r} ({p.type.value})" for p in original.inputs
+                    if (q := next((q for q in new.inputs if q.name == p.name), None)) is None
+                    or q.type is not p.type]
+        problems += [f"output {p.name!r} ({p.type.value})" for p in original.outputs
+                     if (q := new.output(p.name)) is None or q.type is not p.type]
+        extra = {p.name for p in original.inputs}
+        problems += [f"a default for its extra input {p.name!r}" for p in new.inputs
+                     if p.name not in extra and p.required]
+        if problems:
+            raise ValidationError(where, f"brick {replacement!r} cannot replace {name!r}: it "
+                                  f"needs {', '.join(problems)}")
+
+
 def compile_plan(plan: Plan, graph: SceneGraph | None = None, *, seed: int = 0,
                  inpaint_method: str = "auto", config: RenderConfig | None = None,
                  check_weights: bool = True) -> Workflow:
@@ -283,7 +306,8 @@ def compile_plan(plan: Plan, graph: SceneGraph | None = None, *, seed: int = 0,
 
     ``config`` (default: classical bricks with ``seed`` and ``inpaint_method``) chooses
     classical or generative bricks (``diffusion.choice.choose_bricks``; ``check_weights=False``
-    records a generative choice without looking for the weights). The workflow's ``bricks``
+    records a generative choice without looking for the weights) and drop-in replacements for
+    any brick (``config.substitutes``, checked by ``check_substitutes``). The workflow's ``bricks``
     key records the choice. Outputs: ``image``; ``footprint`` (union of all edits'
     footprints); ``footprint_<i>`` per edit; ``mask_<id>`` for every object whose mask an edit
     changed (new place, new object).
@@ -291,8 +315,10 @@ def compile_plan(plan: Plan, graph: SceneGraph | None = None, *, seed: int = 0,
     config = config or RenderConfig(seed=seed, inpaint_method=inpaint_method)
     graph = plan.validate_against(graph)
     choice = choose_bricks(config, check_weights=check_weights)
+    check_substitutes(config.substitutes)
     b = _Builder(graph=graph, seed=config.seed, inpaint_method=config.inpaint_method,
-                 config=config if choice.used == "generative" else None)
+                 config=config if choice.used == "generative" else None,
+                 substitutes=dict(config.substitutes))
     outputs: dict[str, Ref] = {}
     footprints: list[Ref] = []
     for batch in _batches(b, plan.edits):

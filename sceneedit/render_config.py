@@ -41,6 +41,10 @@ class RenderConfig(BaseModel):
     strength: float = Field(default=0.6, gt=0.0, le=1.0)
     guidance: float = Field(default=7.5, ge=0.0, le=30.0)
     resolution: int = Field(default=0, ge=0, le=4096)  # 0: the model's native resolution
+    # Drop-in replacements: {"inpaint": "my_inpaint"} makes the compiler call the registered
+    # brick "my_inpaint" wherever it would call "inpaint". The replacement must declare every
+    # input and output of the brick it replaces, with the same types (checked when compiling).
+    substitutes: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def parse(cls, data: Any, where: str = "render") -> "RenderConfig":

@@ -181,6 +181,20 @@ def test_registry_declaration_drives_docs_and_schema():
         jsonschema.validate(bad, schema)
 
 
+def test_a_port_description_stays_on_its_own_port_in_the_schema():
+    # reference-only ports once shared one dict, so the last description written won everywhere
+    from sceneedit.bricks.registry import REF_SCHEMA
+
+    schema = REGISTRY.workflow_schema()
+    assert "description" not in REF_SCHEMA
+    assert "description" not in schema["properties"]["outputs"]["additionalProperties"]
+    for node in schema["properties"]["nodes"]["items"]["oneOf"]:
+        spec = REGISTRY.get(node["properties"]["brick"]["const"])
+        for p in spec.inputs:
+            got = node["properties"]["inputs"]["properties"][p.name].get("description")
+            assert got == (p.description or None), (spec.name, p.name)
+
+
 def test_registration_checks_the_declaration_against_the_function():
     reg = BrickRegistry()
     with pytest.raises(TypeError, match="do not match"):

@@ -164,7 +164,8 @@ class BrickSpec:
         props = {}
         for p in self.inputs:
             lit = literal_schema(p.type, p.choices)
-            props[p.name] = {"anyOf": [lit, REF_SCHEMA]} if p.type.literal else REF_SCHEMA
+            # a copy: the description below must not be written into the shared REF_SCHEMA
+            props[p.name] = {"anyOf": [lit, REF_SCHEMA]} if p.type.literal else dict(REF_SCHEMA)
             if p.description:
                 props[p.name]["description"] = p.description
         return {
