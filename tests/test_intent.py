@@ -2,7 +2,8 @@
 and how a replacement that names an object in the picture becomes a ``source`` edit."""
 import pytest
 
-from sceneedit.reasoning.intent import absent_referents, hinted_ops, named_phrases
+from sceneedit.reasoning.intent import (absent_referents, hinted_ops, named_phrases,
+                                        referent_candidates)
 from sceneedit.reasoning.normalize import normalize_edits
 from sceneedit.scene import SceneGraph
 
@@ -35,7 +36,8 @@ def test_ops_follow_the_verbs(instruction, feedback, ops):
 
 def test_named_phrases_stop_at_function_words_and_keep_the_referent_colour():
     phrases = named_phrases("Remove the purple mug to the left of the TV's speaker.")
-    assert [(p.text, p.color) for p in phrases] == [("purple mug", "purple"), ("tv", None)]
+    assert [(p.text, p.color) for p in phrases] == [("purple mug", "purple"), ("left", None),
+                                                    ("tv", None)]
     # a final colour is the requested one, not the referent's
     assert named_phrases("Make the mug purple.")[0].color is None
 
@@ -78,3 +80,22 @@ def test_an_edit_written_twice_is_kept_once(kitchen):
              {"op": "recolor", "target": "o3", "color": "red"}]
     assert normalize_edits(twice, kitchen, "Remove the banana and make the kettle red.") == \
         twice[:2]
+
+
+@pytest.mark.parametrize("instruction, ids", [
+    ("Remove the banana and make the kettle red.", ["o3", "o5"]),
+    ("Make the white mug green.", ["o7"]),
+    ("Make both mugs yellow.", ["o6", "o7"]),
+    ("Move the orange to the left of the kettle.", ["o3", "o4"]),
+    # described, not named: only common sense knows, so no restriction
+    ("Replace the fruit richest in vitamin C with a kiwi.", None),
+    ("What can boil water? Remove it.", None),
+    ("Remove the appliance that keeps the milk cold.", None),
+])
+def test_referents_named_outright_bound_the_targets(kitchen, instruction, ids):
+    assert referent_candidates(kitchen, instruction) == ids
+
+
+def test_a_described_object_is_never_reported_absent(kitchen):
+    # the milk is part of the description of the refrigerator, not a referent
+    assert absent_referents(kitchen, "Remove the appliance that keeps the milk cold.") == []

@@ -137,6 +137,9 @@ def test_the_wording_narrows_the_ops_the_grammar_allows(kitchen):
     ops = {v["properties"]["op"]["const"]
            for v in llm.calls[0][1]["properties"]["edits"]["items"]["anyOf"]}
     assert ops == {"move"}
+    targets = {t for v in llm.calls[0][1]["properties"]["edits"]["items"]["anyOf"]
+               for t in v["properties"].get("target", {}).get("enum", [])}
+    assert targets == {"o3", "o6"}   # what the instruction names: the blue mug, the kettle
 
 
 def test_feedback_constraints_narrow_the_grammar(kitchen):

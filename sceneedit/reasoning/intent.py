@@ -85,6 +85,8 @@ leftmost rightmost topmost bottommost highest lowest nearest farthest closest tw
 five both all every each color colour size way time morning evening night day sound light
 water news instruction sun kind sort type surface wall walls floor ceiling garage kitchen
 bathroom bedroom office street park garden yard house home utensil utensils""".split())
+_PLACES = {"left", "right", "front", "back", "top", "bottom", "middle", "center", "centre",
+           "side", "edge", "corner", "rest"}
 _STOP = set("""of on in at to from with by near next under over above below behind beside
 between that which who where is are was were it its and or but so than as for into onto off
 i me my you your he she we they this these those has have had be been can could would should
@@ -107,21 +109,29 @@ class NamedPhrase:
 
     words: tuple[str, ...]
     color: str | None
+    in_description: bool = False   # after "that / which / who": part of another's description
 
     @property
     def text(self) -> str:
         return " ".join(self.words)
 
 
+_DETERMINERS = {"the", "both", "all", "every"}
+
+
 def named_phrases(instruction: str) -> list[NamedPhrase]:
     """Definite noun phrases ("the X", "all the Xs", "both Xs") naming an existing object.
     Indefinite ones ("with a lamp") name new things and are skipped."""
     out = []
-    text = instruction.lower().replace("grey", "gray")
-    for m in re.finditer(r"\b(?:the|both|all|every)\s+((?:[a-z'-]+\s*){1,5})", text):
+    tokens = re.findall(r"[a-z'-]+", instruction.lower().replace("grey", "gray"))
+    described = False
+    for i, tok in enumerate(tokens):
+        described = described or tok in ("that", "which", "who", "whose", "where")
+        if tok not in _DETERMINERS:
+            continue
         words: list[str] = []
-        for w in m.group(1).split():
-            if w in _STOP:
+        for w in tokens[i + 1:i + 6]:
+            if w in _STOP or w in _DETERMINERS:
                 break
             if w.endswith("'s"):   # "the TV's sound": the TV is the object
                 words.append(w[:-2])
@@ -132,7 +142,7 @@ def named_phrases(instruction: str) -> list[NamedPhrase]:
             # a colour before another word describes the referent ("the purple mug"); a final
             # one is the requested colour ("make the mug purple")
             color = next((w for w in words[:-1] if w in COLOR_NAMES), None)
-            out.append(NamedPhrase(tuple(words), color))
+            out.append(NamedPhrase(tuple(words), color, described))
     return out
 
 
@@ -181,11 +191,37 @@ def absent_referents(graph: SceneGraph, instruction: str) -> list[str]:
     missing = []
     for phrase in named_phrases(instruction):
         words = [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
-        if not words or any(_singular(w) in _GENERIC or w in _GENERIC for w in words):
-            continue
+        if not words or phrase.in_description or \
+                any(_singular(w) in _GENERIC or w in _GENERIC for w in words):
+            continue  # "the machine that brews the coffee": the coffee need not be there
         named = [o for w in words for o in _objects_named(w, index)]
         if not named:
             missing.append(phrase.text)
         elif phrase.color and not any(o.color == phrase.color for o in named):
             missing.append(phrase.text)
     return list(dict.fromkeys(missing))
+
+
+def referent_candidates(graph: SceneGraph, instruction: str) -> list[str] | None:
+    """The objects an instruction that names every referent outright can be about: those its
+    definite phrases name ("remove the lemon and make the lamp red" -> the lemons and lamps).
+    None — no restriction — when it names none, or names a kind or part ("the fruit richest
+    in vitamin C", "the object on the edge"), which only common sense can resolve."""
+    if re.search(r"\?|\b(it|them|this|that|something|one)\b", instruction.lower()):
+        return None   # a question or a pronoun: the referent is described, not named
+    phrases = named_phrases(instruction)
+    if not phrases:
+        return None
+    ids: list[str] = []
+    for phrase in phrases:
+        words = [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
+        if words and all(w in _PLACES for w in words):
+            continue   # "to the left of", "on top of": a relation, not a referent
+        if any(_singular(w) in _GENERIC or w in _GENERIC for w in words):
+            return None
+        named = objects_named(phrase, graph)
+        if not named:
+            return None
+        ids += [o.id for o in named]
+    order = {o.id: i for i, o in enumerate(graph.objects)}
+    return sorted(set(ids), key=order.__getitem__)

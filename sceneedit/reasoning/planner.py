@@ -15,7 +15,7 @@ from ..errors import SceneEditError
 from ..plan import Plan
 from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
-from .intent import absent_referents, hinted_ops
+from .intent import absent_referents, hinted_ops, referent_candidates
 from .llm_api import LLM, LLMStats
 from .normalize import normalize_edits
 from .plurals import expand_plurals
@@ -66,7 +66,10 @@ class Planner:
                         unresolved="the scene has no " + " and no ".join(absent))
             return PlanResult(plan, absent, [], time.perf_counter() - t0, None)
         ids = graph.ids
-        targets = [i for i in ids if i not in cons.keep_ids] or None
+        # An instruction that names every referent outright ("remove the lemon and make the
+        # lamp red") can only be about the objects it names: the grammar says so.
+        named = referent_candidates(graph, instruction)
+        targets = [i for i in (named or ids) if i not in cons.keep_ids] or None
         ops = cons.allowed_ops()
         # The wording fixes the ops ("put the X on Y" is a move); the model picks objects.
         hinted = [op for op in ops if op in (hinted_ops(instruction, feedback) or ())]
