@@ -146,7 +146,8 @@ def test_revise_replaces_the_turn_and_an_unresolved_turn_changes_nothing():
     session.edit("Remove the mug.")
     assert first not in session.graph
     r = session.revise("Not that one, the other mug.")
-    assert allowed_targets(llm.calls[1][1]) == set(graph.ids) - {first}
+    # "the mug" bounds the targets to the mugs; the feedback rules out the one just removed
+    assert allowed_targets(llm.calls[1][1]) == {other}
     assert r.ok and session.cursor == 1 and len(session.turns) == 2
     assert first in session.graph and other not in session.graph
     r = session.edit("Remove the cat.")
