@@ -34,11 +34,12 @@ _OP_PATTERNS: dict[str, tuple[str, ...]] = {
     "swap": (r"\b(swap|switch|exchange)\b(?![\w ]* for (a|an)\b)",),
     "restyle": (r"\b(made of|look like|looks like|style|texture|material)\b",),
 }
-_CLAUSE_SPLIT = re.compile(r"\s*(?:[.;!?]|,?\s+and then\s+|,?\s+then\s+|,\s+and\s+|\s+and\s+"
-                           r"(?=(?:remove|delete|replace|make|paint|add|put|place|move|swap|"
-                           r"switch|resize|turn|change|color|colour|erase|take)\b)|,\s+"
-                           r"(?=(?:remove|delete|replace|make|paint|add|put|place|move|swap|"
-                           r"switch|resize|turn|change|color|colour|erase|take)\b))\s*")
+_CLAUSE_VERBS = ("remove|delete|replace|make|paint|add|put|place|move|swap|switch|resize|turn|"
+                 "change|color|colour|erase|take")
+# Clause breaks: sentence punctuation, "then", and "and" / a comma before an op verb.
+_CLAUSE_SPLIT = re.compile(rf"\s*(?:[.;!?]|,?\s+and then\s+|,?\s+then\s+|,\s+and\s+|"
+                           rf"\s+and\s+(?=(?:{_CLAUSE_VERBS})\b)|,\s+(?=(?:{_CLAUSE_VERBS})\b))"
+                           rf"\s*")
 
 
 def clauses(text: str) -> list[str]:
@@ -55,7 +56,7 @@ def clause_ops(clause: str) -> set[str]:
             ops.discard("swap")
     if "restyle" in ops:
         ops.discard("recolor")   # "make it look like it is made of red brick"
-    if "resize" in ops and re.search(r"\bmove|put|place\b", clause):
+    if "resize" in ops and re.search(r"\b(move|put|place)\b", clause):
         ops.discard("resize")    # "move it to the left half" is not a resize
     return ops
 
@@ -95,7 +96,7 @@ looks made half twice its their his her instead too again""".split())
 _SYNONYMS = {
     "tv": "television", "telly": "television", "couch": "sofa", "phone": "smartphone",
     "cellphone": "smartphone", "fridge": "refrigerator", "computer": "laptop",
-    "bin": "trash can", "cup": "mug", "mug": "cup", "lamp": "lamp", "remote": "remote control",
+    "bin": "trash can", "cup": "mug", "mug": "cup", "remote": "remote control",
     "bike": "bicycle", "puppy": "dog", "kitten": "cat", "kid": "person", "man": "person",
     "woman": "person", "child": "person", "boy": "person", "girl": "person",
     "plant": "potted plant", "picture": "painting", "clock": "alarm clock",
@@ -168,11 +169,21 @@ def _objects_named(word: str, index: dict[str, list]) -> list:
     return found
 
 
-def objects_named(phrase: NamedPhrase, graph: SceneGraph) -> list:
+def _content_words(phrase: NamedPhrase) -> list[str]:
+    return [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
+
+
+def _names_a_kind(words: list[str]) -> bool:
+    return any(_singular(w) in _GENERIC or w in _GENERIC for w in words)
+
+
+def objects_named(phrase: NamedPhrase, graph: SceneGraph,
+                  index: dict[str, list] | None = None) -> list:
     """The graph's objects a phrase can refer to (by label word, then by its colour if it
-    names one), in graph order; empty when it names a kind or nothing in the graph."""
-    index = _label_words(graph)
-    words = [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
+    names one), in graph order; empty when it names a kind or nothing in the graph.
+    ``index``: ``_label_words(graph)``, when the caller already has it."""
+    index = _label_words(graph) if index is None else index
+    words = _content_words(phrase)
     color = phrase.color
     if not words:  # "the orange": a colour word as the noun
         words, color = [phrase.words[-1]], None
@@ -190,14 +201,10 @@ def absent_referents(graph: SceneGraph, instruction: str) -> list[str]:
     index = _label_words(graph)
     missing = []
     for phrase in named_phrases(instruction):
-        words = [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
-        if not words or phrase.in_description or \
-                any(_singular(w) in _GENERIC or w in _GENERIC for w in words):
+        words = _content_words(phrase)
+        if not words or phrase.in_description or _names_a_kind(words):
             continue  # "the machine that brews the coffee": the coffee need not be there
-        named = [o for w in words for o in _objects_named(w, index)]
-        if not named:
-            missing.append(phrase.text)
-        elif phrase.color and not any(o.color == phrase.color for o in named):
+        if not objects_named(phrase, graph, index):
             missing.append(phrase.text)
     return list(dict.fromkeys(missing))
 
@@ -212,16 +219,16 @@ def referent_candidates(graph: SceneGraph, instruction: str) -> list[str] | None
     phrases = named_phrases(instruction)
     if not phrases:
         return None
-    ids: list[str] = []
+    index = _label_words(graph)
+    ids: set[str] = set()
     for phrase in phrases:
-        words = [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
+        words = _content_words(phrase)
         if words and all(w in _PLACES for w in words):
             continue   # "to the left of", "on top of": a relation, not a referent
-        if any(_singular(w) in _GENERIC or w in _GENERIC for w in words):
+        if _names_a_kind(words):
             return None
-        named = objects_named(phrase, graph)
+        named = objects_named(phrase, graph, index)
         if not named:
             return None
-        ids += [o.id for o in named]
-    order = {o.id: i for i, o in enumerate(graph.objects)}
-    return sorted(set(ids), key=order.__getitem__)
+        ids.update(o.id for o in named)
+    return [o.id for o in graph.objects if o.id in ids]
