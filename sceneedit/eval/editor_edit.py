@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pipeline import EditOutcome
+from .pipeline import EditOutcome, outcome_from_render
 
 
 class EditorEdit:
@@ -20,10 +20,5 @@ class EditorEdit:
         if final.rendered is None:   # unresolved or failed: the input is the result
             return EditOutcome(result.image, result.plan, result.graph, np.zeros((h, w), bool),
                                dict(result.seconds), [])
-        outputs = final.rendered.run.outputs
-        return EditOutcome(
-            result.image, result.plan, result.graph, final.rendered.footprint,
-            dict(result.seconds),
-            [outputs[f"footprint_{i}"] for i in range(len(result.plan.edits))
-             if f"footprint_{i}" in outputs],
-            {k[5:]: v for k, v in outputs.items() if k.startswith("mask_")})
+        return outcome_from_render(final.rendered, result.plan, result.graph,
+                                   dict(result.seconds))

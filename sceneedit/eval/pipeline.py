@@ -38,6 +38,18 @@ class EditOutcome:
     new_masks: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def outcome_from_render(rendered, plan: Plan, graph: SceneGraph,
+                        seconds: dict[str, float]) -> EditOutcome:
+    """The outcome of a rendered plan (``sceneedit.render.Rendered``): the image, footprint,
+    each edit's footprint and the new masks the compiled workflow produced."""
+    outputs = rendered.run.outputs
+    return EditOutcome(
+        rendered.image, plan, graph, rendered.footprint, seconds,
+        [outputs[f"footprint_{i}"] for i in range(len(plan.edits))
+         if f"footprint_{i}" in outputs],
+        {k[5:]: v for k, v in outputs.items() if k.startswith("mask_")})
+
+
 class EditFn(Protocol):
     """``edit(image, instruction, gold) -> EditOutcome``. ``gold`` is the item's gold plan when
     the dataset has one; only an oracle-planning pipeline may use it."""
@@ -130,9 +142,4 @@ class ClassicalEdit:
             return EditOutcome(image, plan, graph, np.zeros((h, w), bool), seconds, [])
         out = render_plan(plan, image, graph, seed=self.seed)
         seconds["render"] = time.perf_counter() - t
-        outputs = out.run.outputs
-        return EditOutcome(
-            out.image, plan, graph, out.footprint, seconds,
-            [outputs[f"footprint_{i}"] for i in range(len(plan.edits))
-             if f"footprint_{i}" in outputs],
-            {k[5:]: v for k, v in outputs.items() if k.startswith("mask_")})
+        return outcome_from_render(out, plan, graph, seconds)
