@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sceneedit.errors import InvalidInputError, MissingWeightsError
+from sceneedit.hub import hf_cache_dir as _hf_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -255,16 +256,6 @@ def assemble(tier: ModelTier, directory: Path | None = None, progress: bool = Tr
 
 # ---------------------------------------------------------------------------------------------
 # Hugging Face cache
-
-
-def _hf_cache_dir() -> str:
-    try:
-        from huggingface_hub import constants
-
-        return str(constants.HF_HUB_CACHE)
-    except ImportError:
-        home = os.environ.get("HF_HOME", str(Path.home() / ".cache" / "huggingface"))
-        return os.environ.get("HF_HUB_CACHE", os.path.join(home, "hub"))
 
 
 def _resolve_hf(spec: str) -> Path:

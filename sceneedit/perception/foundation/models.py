@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidInputError, MissingWeightsError
+from ...hub import hf_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +102,6 @@ def get_kind(name: str) -> ModelKind:
 def hf_offline() -> bool:
     return any(os.environ.get(v, "").strip().lower() in _TRUE
                for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
-
-
-def hf_cache_dir() -> str:
-    try:
-        from huggingface_hub import constants
-
-        return str(constants.HF_HUB_CACHE)
-    except ImportError:
-        home = os.environ.get("HF_HOME", str(Path.home() / ".cache" / "huggingface"))
-        return os.environ.get("HF_HUB_CACHE", os.path.join(home, "hub"))
 
 
 @dataclass(frozen=True)
