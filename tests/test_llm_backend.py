@@ -304,6 +304,19 @@ def test_pinned_prefix_survives_other_prompts(tiny_llm) -> None:
     assert tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160) == out
 
 
+def test_pin_current_keeps_the_live_prompt_across_a_detour(tiny_llm) -> None:
+    other = [{"role": "system", "content": "Different rules. " * 30}, {"role": "user", "content": "x"}]
+    out = tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160)
+    live = tiny_llm._llama.n_tokens
+    assert tiny_llm.pin_current() == live
+    tiny_llm.score(tiny_llm.format_chat(other) + "The", [" lamp"])   # replaces the cache
+    again = tiny_llm.generate_json(_messages("Move the table."), SCHEMA, max_tokens=160)
+    assert again == out   # same output from the restored state
+    # the whole prompt came back from the pin, not only a shared system turn
+    assert tiny_llm.last.prompt_tokens_evaluated <= 1
+    assert tiny_llm.pin_current(min_tokens=10 ** 6) == 0
+
+
 def test_pinned_prefix_is_kept_on_disk_for_the_next_process(tiny_llm, tmp_path, monkeypatch
                                                              ) -> None:
     from sceneedit.reasoning.llm import LlamaCppLLM

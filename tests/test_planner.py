@@ -114,6 +114,21 @@ def test_truncated_output_is_an_error_not_a_crash(kitchen):
     assert result.plan.edits[0].target == "o3" and "not complete JSON" in result.attempts[0].error
 
 
+def test_every_clause_of_a_compound_instruction_needs_an_edit(kitchen):
+    three_removes = answer([{"op": "remove", "target": "o5"}, {"op": "remove", "target": "o6"},
+                            {"op": "remove", "target": "o3"}])
+    right = answer([{"op": "remove", "target": "o5"},
+                    {"op": "recolor", "target": "o6", "color": "red"},
+                    {"op": "restyle", "target": "o3", "style": "made of glass"}])
+    llm = ScriptedLLM(three_removes, right)
+    result = Planner(llm).plan(kitchen, "Remove the banana, make the blue mug red and make the "
+                                        "kettle look like it is made of glass.")
+    assert [e.op for e in result.plan.edits] == ["remove", "recolor", "restyle"]
+    assert "no edit carries out 'make the blue mug red'" in result.attempts[0].error
+    # the repair turn tells the model what was missing
+    assert "make the blue mug red" in llm.calls[1][0][-1]["content"]
+
+
 def test_unresolved_and_missing_names_for_perception(kitchen):
     # An implicit referent ("the pet that purrs") is the model's call to make.
     llm = ScriptedLLM(answer([], "there is no cat", ["cat"]))

@@ -169,6 +169,12 @@ def _objects_named(word: str, index: dict[str, list]) -> list:
     return found
 
 
+# Material adjectives and the ``material`` attribute value they mean ("the wooden chairs").
+_MATERIALS = {"wooden": "wood", "wood": "wood", "metal": "metal", "metallic": "metal",
+              "plastic": "plastic", "glass": "glass", "leather": "leather",
+              "ceramic": "ceramic", "stone": "stone", "fabric": "fabric"}
+
+
 def _content_words(phrase: NamedPhrase) -> list[str]:
     return [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
 
@@ -187,9 +193,13 @@ def objects_named(phrase: NamedPhrase, graph: SceneGraph,
     color = phrase.color
     if not words:  # "the orange": a colour word as the noun
         words, color = [phrase.words[-1]], None
+    materials = {_MATERIALS[w] for w in words if w in _MATERIALS and w not in index}
+    words = [w for w in words if not (w in _MATERIALS and w not in index)] or words
     named = list({id(o): o for w in words for o in _objects_named(w, index)}.values())
     if color:
         named = [o for o in named if o.color == color]
+    if materials:  # a material no candidate has is a guess about unlabelled stuff: ignore it
+        named = [o for o in named if o.attributes.get("material") in materials] or named
     order = {o.id: i for i, o in enumerate(graph.objects)}
     return sorted(named, key=lambda o: order[o.id])
 

@@ -188,6 +188,25 @@ class LlamaCppLLM:
                 prefix_state.save(directory, key, bytes(buf))
         return len(tokens)
 
+    def pin_current(self, min_tokens: int = 64) -> int:
+        """Pin whatever the KV cache holds now (in memory only), so that a detour through
+        other prompts — scoring candidate referents — does not cost the next prompt that
+        continues it (the plan prompt with its scene) a re-evaluation. Returns the number of
+        tokens pinned (0 when fewer than ``min_tokens`` are cached)."""
+        with self._lock:
+            llama = self._llama
+            tokens = [int(t) for t in llama.input_ids[:llama.n_tokens]]
+            if len(tokens) < min_tokens or tuple(tokens) in self._pinned:
+                return len(tokens) if len(tokens) >= min_tokens else 0
+            llama._ctx.kv_cache_seq_rm(0, len(tokens), -1)   # cells past the tracked tokens
+            ctx = llama.ctx
+            size = self._lib.llama_state_seq_get_size(ctx, 0)
+            buf = (ctypes.c_uint8 * size)()
+            if self._lib.llama_state_seq_get_data(ctx, buf, size, 0) != size:
+                return 0   # nothing lost but the shortcut
+            self._pin(tokens, buf)
+            return len(tokens)
+
     def _pin(self, tokens: list[int], buf: Any) -> None:
         self._pinned.pop(tuple(tokens), None)
         self._pinned[tuple(tokens)] = buf

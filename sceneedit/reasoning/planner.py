@@ -15,12 +15,15 @@ from ..errors import SceneEditError
 from ..plan import Plan
 from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
-from .intent import absent_referents, hinted_ops, referent_candidates
+from .described import described_targets
+from .intent import absent_referents, clause_ops, clauses, hinted_ops
 from .llm_api import LLM, LLMStats
 from .normalize import normalize_edits
 from .plurals import expand_plurals
 from .prompt import build_messages, static_messages
+from .referents import bounded_targets, feedback_kept
 from .schema import plan_schema
+from .slots import slots
 
 
 @dataclass
@@ -36,6 +39,8 @@ class PlanResult:
     attempts: list[Attempt] = field(default_factory=list)
     seconds: float = 0.0
     stats: LLMStats | None = None
+    # label -> log-likelihood, when the referent was described and picked by scoring labels
+    referent_scores: dict[str, float] | None = None
 
     @property
     def needs_perception(self) -> bool:
@@ -43,8 +48,11 @@ class PlanResult:
 
 
 class Planner:
-    def __init__(self, llm: LLM, *, max_repairs: int = 2, max_tokens: int = 384, seed: int = 0):
+    def __init__(self, llm: LLM, *, max_repairs: int = 2, max_tokens: int = 384, seed: int = 0,
+                 score_referents: bool = True):
         self.llm = llm
+        # described referents ("the thing that wakes me up") picked by label likelihood
+        self.score_referents = score_referents and callable(getattr(llm, "score", None))
         self.max_repairs = max_repairs
         self.max_tokens = max_tokens
         self.seed = seed
@@ -66,14 +74,26 @@ class Planner:
                         unresolved="the scene has no " + " and no ".join(absent))
             return PlanResult(plan, absent, [], time.perf_counter() - t0, None)
         ids = graph.ids
-        # An instruction that names every referent outright ("remove the lemon and make the
-        # lamp red") can only be about the objects it names: the grammar says so.
-        named = referent_candidates(graph, instruction)
+        before = [e.target for e in (previous.edits if previous else ())
+                  if getattr(e, "target", None)]
+        if feedback:
+            cons.keep_ids |= feedback_kept(graph, feedback, before)
+        # An instruction that names its referents outright ("remove the lemon and make the
+        # lamp red"), or picks them by position or size ("the rightmost apple"), can only be
+        # about those objects: the grammar says so.
+        named = bounded_targets(graph, instruction, feedback, before)
+        scores = None
+        if named is None and not feedback and self.score_referents:
+            described = described_targets(self.llm, graph, instruction)
+            if described is not None:
+                named, scores = described
         targets = [i for i in (named or ids) if i not in cons.keep_ids] or None
         ops = cons.allowed_ops()
-        # The wording fixes the ops ("put the X on Y" is a move); the model picks objects.
+        # The wording fixes the ops ("put the X on Y" is a move) and spelled-out fields ("with
+        # a small potted plant"); the model picks objects.
         hinted = [op for op in ops if op in (hinted_ops(instruction, feedback) or ())]
-        schema = plan_schema(ids, hinted or ops, targets)
+        schema = plan_schema(ids, hinted or ops, targets, slots(instruction, feedback))
+        required = [] if feedback else _clause_ops(instruction, set(hinted or ops))
         prev = None
         if previous is not None:
             prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
@@ -87,7 +107,7 @@ class Planner:
             raw = self.llm.generate_json(messages, schema, max_tokens=self.max_tokens,
                                          seed=self.seed)
             try:
-                plan, missing = self._check(raw, graph, instruction, cons)
+                plan, missing = self._check(raw, graph, instruction, cons, required)
                 attempts.append(Attempt(raw, None))
                 break
             except SceneEditError as exc:
@@ -104,7 +124,7 @@ class Planner:
             for name in vars(stats):
                 if name != "load_seconds":
                     setattr(stats, name, getattr(stats, name) - getattr(stats_before, name))
-        return PlanResult(plan, missing, attempts, time.perf_counter() - t0, stats)
+        return PlanResult(plan, missing, attempts, time.perf_counter() - t0, stats, scores)
 
     def _pin_static_prefix(self) -> None:
         """Every prompt starts with the same system prompt, edit docs and examples: pin their
@@ -116,8 +136,8 @@ class Planner:
             pin(fmt(static_messages(), add_generation_prompt=False), persist=True)
 
     @staticmethod
-    def _check(raw: str, graph: SceneGraph, instruction: str,
-               cons: Constraints) -> tuple[Plan, list[str]]:
+    def _check(raw: str, graph: SceneGraph, instruction: str, cons: Constraints,
+               required: list[tuple[str, set[str]]] = ()) -> tuple[Plan, list[str]]:
         """Parse and validate one answer; raise SceneEditError with a message the model can
         act on."""
         try:
@@ -145,4 +165,18 @@ class Planner:
             if e.op in cons.forbid_ops:
                 raise SceneEditError(f"op {e.op!r} is not allowed (user constraint)")
         plan = expanded
+        done = {e.op for e in plan.edits}
+        for clause, ops in required:
+            if plan.edits and not done & ops:
+                raise SceneEditError(f"no edit carries out {clause!r} (it asks for "
+                                     f"{' or '.join(sorted(ops))}); write one edit per action")
         return plan, [m for m in data.get("missing", []) if m]
+
+
+def _clause_ops(instruction: str, allowed: set[str]) -> list[tuple[str, set[str]]]:
+    """For a compound instruction, each action clause and the ops it allows: every clause
+    must be carried out by some edit (the 1.5B model otherwise writes "remove" three times for
+    "remove the banana, make the star blue and make the lamp striped")."""
+    found = [(c, clause_ops(c) & allowed) for c in clauses(instruction)]
+    found = [(c, ops) for c, ops in found if ops]
+    return found if len(found) >= 2 else []

@@ -13,36 +13,41 @@ from typing import Any
 
 from ..palette import COLOR_NAMES
 from ..plan import EDIT_TYPES, PLACEMENT_RELATIONS, SCALE_RANGE, ReplaceEdit
+from .slots import TEXT_MAX, Slots
 
 # Scale factors people ask for ("half as big", "twice as big", "a bit larger").
 SCALES: tuple[float, ...] = tuple(s for s in (0.25, 0.5, 0.75, 1.25, 1.5, 2.0, 3.0)
                                   if SCALE_RANGE[0] <= s <= SCALE_RANGE[1])
-TEXT_MAX = 40        # characters of a free-text field (what / with / style)
 MAX_EDITS = 8        # one instruction rarely needs more; the grammar needs a bound
 REASON_MAX = 300     # characters of the reasoning text
 
 
-def _field_schema(name: str, ids: Sequence[str]) -> dict[str, Any] | None:
+def _field_schema(name: str, ids: Sequence[str], slots: Slots) -> dict[str, Any] | None:
     if name in ("target", "source", "anchor", "other"):
         return {"enum": list(ids)}
     if name == "color":
         return {"enum": list(COLOR_NAMES)}
     if name == "relation":
-        return {"enum": list(PLACEMENT_RELATIONS)}
+        return {"enum": list(slots.relations or PLACEMENT_RELATIONS)}
     if name == "scale":
         return {"enum": list(SCALES)}
     if name in ("with", "what", "style"):
+        if slots.texts.get(name):   # spelled out in the instruction: copied word for word
+            return {"enum": list(slots.texts[name])}
         return {"type": "string", "minLength": 1, "maxLength": TEXT_MAX}
     return None
 
 
 def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
-                  targets: Sequence[str] | None = None) -> list[dict[str, Any]]:
+                  targets: Sequence[str] | None = None, slots: Slots | None = None
+                  ) -> list[dict[str, Any]]:
     """One object schema per edit shape (replace has two: ``with`` or ``source``).
 
     ``ops`` limits the allowed ops (user constraints such as "don't use recolor");
-    ``targets`` limits the ``target`` field (e.g. to the referents found in a first step).
+    ``targets`` limits the ``target`` field (e.g. to the referents found in a first step);
+    ``slots`` fixes text fields and placement relations the instruction spells out.
     """
+    slots = slots or Slots()
     allowed = set(ops) if ops is not None else None
     variants = []
     for model in EDIT_TYPES:
@@ -54,7 +59,8 @@ def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
         for name in base["properties"]:
             if name == "op":
                 continue
-            field = _field_schema(name, targets if (name == "target" and targets) else ids)
+            field = _field_schema(name, targets if (name == "target" and targets) else ids,
+                                  slots)
             if field is None:
                 raise TypeError(f"no decoding schema for field {op}.{name}")
             props[name] = field
@@ -69,14 +75,15 @@ def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
 
 
 def plan_schema(ids: Sequence[str], ops: Iterable[str] | None = None,
-                targets: Sequence[str] | None = None) -> dict[str, Any]:
+                targets: Sequence[str] | None = None, slots: Slots | None = None
+                ) -> dict[str, Any]:
     """The schema of the planner's answer: reasoning, edits, or unresolved (with what is
     missing from the graph, for the perception refinement loop)."""
     return {
         "type": "object",
         "properties": {
             "reasoning": {"type": "string", "maxLength": REASON_MAX},
-            "edits": {"type": "array", "items": {"anyOf": edit_variants(ids, ops, targets)},
+            "edits": {"type": "array", "items": {"anyOf": edit_variants(ids, ops, targets, slots)},
                       "maxItems": MAX_EDITS},
             "unresolved": {"anyOf": [{"type": "null"},
                                      {"type": "string", "maxLength": REASON_MAX}]},

@@ -1,0 +1,88 @@
+"""Which objects an instruction can be about, decided before the model writes any edit: the
+objects it names outright, the ones a superlative or relation picks, and the ones feedback
+points at ("not that one, the blue one"). The planner limits the grammar's ``target`` enum to
+them; None means the wording does not settle it and the model (or the described-referent
+scorer) decides.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..palette import COLOR_NAMES
+from ..scene.model import SceneGraph
+from .intent import clause_ops, clauses, referent_candidates
+from .spatial import spatial_referents
+
+_OTHER = re.compile(r"\b(?:not (?:that|this) one|the other|wrong one|not the)\b")
+_THE_COLOR_ONE = re.compile(r"\bthe (" + "|".join(COLOR_NAMES) + r") ones?\b")
+_NEGATED = re.compile(r"\b(?:don'?t|do not|never|keep|leave)\b")
+
+
+def _same_kind(graph: SceneGraph, ids: Sequence[str]) -> list:
+    labels = {graph.get(i).label for i in ids if i in graph}
+    return [o for o in graph.objects if o.label in labels]
+
+
+def feedback_targets(graph: SceneGraph, feedback: str, previous: Sequence[str]
+                     ) -> list[str] | None:
+    """The objects feedback on a previous plan points at: "the blue one" (of the kind edited
+    before), "not that one" / "the other apple" (that kind minus the ones edited), or what it
+    names ("I meant all of the balls"). None when it points at nothing definite."""
+    text = feedback.lower().replace("grey", "gray")
+    negated = _NEGATED.search(text)
+    kind = _same_kind(graph, previous)
+    m = _THE_COLOR_ONE.search(text)
+    if m and kind and not negated:
+        found = [o.id for o in kind if o.color == m.group(1)]
+        if found:
+            return found
+    if _OTHER.search(text) and kind and not negated:
+        found = [o.id for o in kind if o.id not in previous]
+        if found:
+            return found
+    if re.search(r"\b(?:i meant|i mean|missed)\b", text):
+        return referent_candidates(graph, text)
+    return None
+
+
+def feedback_kept(graph: SceneGraph, feedback: str, previous: Sequence[str]) -> set[str]:
+    """"Don't touch the red one": the object of the previous plan's kind with that colour."""
+    text = feedback.lower().replace("grey", "gray")
+    m = _THE_COLOR_ONE.search(text)
+    if not (m and _NEGATED.search(text)):
+        return set()
+    return {o.id for o in _same_kind(graph, previous) if o.color == m.group(1)}
+
+
+def spatial_targets(graph: SceneGraph, instruction: str) -> list[str] | None:
+    """Targets when some clause picks its object by a superlative or a relation and every
+    other clause names its own: the union, in graph order; else None."""
+    ids: set[str] = set()
+    resolved = False
+    for clause in clauses(instruction):
+        ops = clause_ops(clause)
+        found = spatial_referents(graph, clause, destinations=bool(ops & {"move", "add"}))
+        if found is None:
+            found = referent_candidates(graph, clause)
+            if found is None and ops - {"add"}:
+                return None   # a clause whose referent only the model can find
+        else:
+            resolved = True
+        ids.update(found or ())
+    if not resolved or not ids:
+        return None
+    return [i for i in graph.ids if i in ids]
+
+
+def bounded_targets(graph: SceneGraph, instruction: str, feedback: str | None = None,
+                    previous: Sequence[str] = ()) -> list[str] | None:
+    """The target ids the wording allows, or None when only common sense can tell."""
+    if feedback and previous:
+        found = feedback_targets(graph, feedback, previous)
+        if found:
+            return found
+    found = spatial_targets(graph, instruction)
+    if found is not None:
+        return found
+    return referent_candidates(graph, instruction)

@@ -1,0 +1,112 @@
+"""The edit fields an instruction spells out word for word: the new object ("replace it with a
+small potted plant", "add a garden gnome"), the style ("look like it is made of velvet") and
+where a moved or added object goes ("onto the nightstand" -> on_top_of).
+
+Measured on the reasoning benchmark: the 1.5B model shortens or rewords these ("potted plant"
+for "small potted plant") and picks placement relations loosely (right_of for "onto the
+nightstand"). They are copied from the wording and become enums in the decoding grammar; a
+field the wording does not spell out stays free.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..plan import PLACEMENT_RELATIONS
+from .intent import clause_ops, clauses
+
+TEXT_MAX = 40   # characters of a free-text field (with / what / style) in the decoding grammar
+
+# Placement phrases, longest first; each maps to a relation of the plan format.
+_PLACEMENTS: tuple[tuple[str, str], ...] = (
+    ("to the left of", "left_of"), ("left of", "left_of"), ("to the right of", "right_of"),
+    ("right of", "right_of"), ("on top of", "on_top_of"), ("onto", "on_top_of"),
+    ("in front of", "in_front_of"), ("next to", "near"), ("beside", "near"),
+    ("close to", "near"), ("near", "near"), ("above", "above"), ("over", "above"),
+    ("below", "below"), ("under", "below"), ("beneath", "below"), ("underneath", "below"),
+    ("inside", "inside"), ("into", "inside"), ("on", "on_top_of"), ("in", "inside"),
+)
+assert all(rel in PLACEMENT_RELATIONS for _, rel in _PLACEMENTS)
+_PLACE_RE = "|".join(re.escape(p) for p, _ in _PLACEMENTS)
+_NEGATED = re.compile(r"\b(?:don'?t|do not|never|keep|not)\b")
+_ARTICLE = r"(?:(?:a|an|some|one|another|the) )?"
+
+
+@dataclass
+class Slots:
+    """Per field, the values the wording allows (empty: the field is free)."""
+
+    texts: dict[str, list[str]] = field(default_factory=dict)   # with / what / style
+    relations: list[str] = field(default_factory=list)          # add / move placement
+
+    def __bool__(self) -> bool:
+        return bool(self.texts or self.relations)
+
+
+def _clean(text: str) -> str | None:
+    text = re.sub(r"\b(instead|too|as well|please|again)\b", "", text)
+    text = re.sub(r"\s+", " ", text).strip(" ,'-")
+    return text if 0 < len(text) <= TEXT_MAX else None
+
+
+def _replacement(clause: str) -> str | None:
+    if re.search(r"\b(copy|duplicate|clone) of\b", clause):
+        return None   # an object in the picture: a ``source``, not new text
+    m = re.search(rf".*\b(?:with|into|for) {_ARTICLE}([a-z][a-z' -]*)$", clause)  # the last
+    return _clean(m.group(1)) if m else None
+
+
+def _added(clause: str) -> str | None:
+    m = re.search(rf"\b(?:add|put|place|insert|draw) {_ARTICLE}([a-z][a-z' -]*?)"
+                  rf"(?: (?:{_PLACE_RE})\b| (?:to|at) the\b|$)", clause)
+    return _clean(m.group(1)) if m else None
+
+
+def _style(clause: str) -> str | None:
+    m = re.search(r"\blooks? like (?:it is |it's |they are |they're )?(?:a |an )?"
+                  r"(made (?:of|from) [a-z][a-z -]*)$", clause)
+    if m:
+        return _clean(m.group(1))
+    m = re.search(r"\b(?:in the style of|in an? ([a-z -]+) style)\b ?([a-z -]*)$", clause)
+    if m:
+        return _clean(m.group(1) and f"{m.group(1)} style" or m.group(2))
+    return None
+
+
+def _placement(clause: str) -> str | None:
+    """The relation of the last placement phrase ("move the mug next to the kettle")."""
+    found = re.findall(rf"\b({_PLACE_RE}) (?:it|them|the|a|an)\b", clause)
+    return dict(_PLACEMENTS)[found[-1]] if found else None
+
+
+def slots(instruction: str, feedback: str | None = None) -> Slots:
+    """What the wording fixes. Feedback that asks for an action ("add the balloon to the left
+    of it instead") speaks for itself; negated clauses ("don't use recolor") fix nothing."""
+    source = [c for c in clauses(feedback or "") if clause_ops(c) and not _NEGATED.search(c)]
+    from_feedback = bool(source)
+    if not source:
+        source = clauses(instruction)
+    out = Slots()
+    free_placement = False   # a placing clause whose wording names no relation
+    for clause in source:
+        ops = clause_ops(clause)
+        found = {"with": _replacement(clause) if "replace" in ops else None,
+                 "what": _added(clause) if "add" in ops else None,
+                 "style": _style(clause) if "restyle" in ops else None}
+        for name, value in found.items():
+            if value and value not in out.texts.get(name, []):
+                out.texts.setdefault(name, []).append(value)
+        if ops & {"add", "move"}:
+            rel = _placement(clause)
+            free_placement |= rel is None
+            if rel and rel not in out.relations:
+                out.relations.append(rel)
+    if free_placement:
+        out.relations = []
+    if from_feedback:
+        # "add the balloon ... instead": the one the instruction named ("a hot air balloon")
+        named = [v for c in clauses(instruction) for v in [_replacement(c), _added(c)] if v]
+        for name, values in out.texts.items():
+            out.texts[name] = [next((n for n in named if n.split()[-1] == v.split()[-1]), v)
+                               for v in values]
+    return out
