@@ -221,3 +221,18 @@ def test_material_adjectives_pick_by_the_material_attribute():
     assert referent_candidates(room, "Make the wooden chairs black.") == ["o1", "o3"]
     assert referent_candidates(room, "Make the metal chairs black.") == ["o1", "o2", "o3"]
     assert referent_candidates(room, "Remove the glass.") == ["o4"]   # a label, not a material
+
+
+def test_placement_anchors_bound_the_anchor_field(table):
+    from sceneedit.reasoning.referents import anchor_targets
+    found = slots("Move the rightmost fruit to the left of the plate.")
+    assert (found.relations, found.anchors) == (["left_of"], ["plate"])
+    assert anchor_targets(table, found) == ["o2"]
+    assert anchor_targets(table, slots("Add a star above the red mug.")) == ["o11"]
+    # "of it" in feedback: the object the previous plan edited
+    fb = slots("Replace the kettle with a lamp.", "Keep the kettle; add the lamp left of it.")
+    assert anchor_targets(table, fb, ["o12"]) == ["o12"] and anchor_targets(table, fb) is None
+    assert anchor_targets(table, slots("Move the cat next to the horse.")) is None
+    schema = plan_schema(table.ids, ["move"], ["o6"], found, ["o2"])
+    move = schema["properties"]["edits"]["items"]["anyOf"][0]["properties"]
+    assert move["anchor"] == {"enum": ["o2"]} and move["target"] == {"enum": ["o6"]}

@@ -21,7 +21,7 @@ from .llm_api import LLM, LLMStats
 from .normalize import normalize_edits
 from .plurals import expand_plurals
 from .prompt import build_messages, static_messages
-from .referents import bounded_targets, feedback_kept
+from .referents import anchor_targets, bounded_targets, feedback_kept
 from .schema import plan_schema
 from .slots import slots
 
@@ -92,7 +92,9 @@ class Planner:
         # The wording fixes the ops ("put the X on Y" is a move) and spelled-out fields ("with
         # a small potted plant"); the model picks objects.
         hinted = [op for op in ops if op in (hinted_ops(instruction, feedback) or ())]
-        schema = plan_schema(ids, hinted or ops, targets, slots(instruction, feedback))
+        spelled = slots(instruction, feedback)
+        anchors = anchor_targets(graph, spelled, before if feedback else ())
+        schema = plan_schema(ids, hinted or ops, targets, spelled, anchors)
         required = [] if feedback else _clause_ops(instruction, set(hinted or ops))
         prev = None
         if previous is not None:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from ..palette import COLOR_NAMES
 from ..scene.model import SceneGraph
 from .intent import clause_ops, clauses, referent_candidates
-from .spatial import spatial_referents
+from .slots import Slots
+from .spatial import head_words, head_objects, spatial_referents
 
 _OTHER = re.compile(r"\b(?:not (?:that|this) one|the other|wrong one|not the)\b")
 _THE_COLOR_ONE = re.compile(r"\bthe (" + "|".join(COLOR_NAMES) + r") ones?\b")
@@ -86,3 +87,21 @@ def bounded_targets(graph: SceneGraph, instruction: str, feedback: str | None = 
     if found is not None:
         return found
     return referent_candidates(graph, instruction)
+
+
+def anchor_targets(graph: SceneGraph, found: Slots, it: Sequence[str] = ()) -> list[str] | None:
+    """The objects the placement phrases name ("to the left of the plate"; "of it": ``it``,
+    the objects of the previous plan feedback refers to), or None when one of them names
+    nothing in the graph or a placing clause has none."""
+    ids: set[str] = set()
+    for phrase in found.anchors:
+        if phrase in ("it", "them"):
+            if not it:
+                return None
+            ids.update(it)
+            continue
+        objs = head_objects(graph, head_words(phrase))
+        if not objs:
+            return None
+        ids.update(o.id for o in objs)
+    return [i for i in graph.ids if i in ids] or None

@@ -39,14 +39,16 @@ def _field_schema(name: str, ids: Sequence[str], slots: Slots) -> dict[str, Any]
 
 
 def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
-                  targets: Sequence[str] | None = None, slots: Slots | None = None
-                  ) -> list[dict[str, Any]]:
+                  targets: Sequence[str] | None = None, slots: Slots | None = None,
+                  anchors: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """One object schema per edit shape (replace has two: ``with`` or ``source``).
 
     ``ops`` limits the allowed ops (user constraints such as "don't use recolor");
     ``targets`` limits the ``target`` field (e.g. to the referents found in a first step);
-    ``slots`` fixes text fields and placement relations the instruction spells out.
+    ``slots`` fixes text fields and placement relations the instruction spells out;
+    ``anchors`` limits the ``anchor`` field (the objects the placement phrases name).
     """
+    limits = {"target": targets, "anchor": anchors}
     slots = slots or Slots()
     allowed = set(ops) if ops is not None else None
     variants = []
@@ -59,8 +61,7 @@ def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
         for name in base["properties"]:
             if name == "op":
                 continue
-            field = _field_schema(name, targets if (name == "target" and targets) else ids,
-                                  slots)
+            field = _field_schema(name, limits.get(name) or ids, slots)
             if field is None:
                 raise TypeError(f"no decoding schema for field {op}.{name}")
             props[name] = field
@@ -75,15 +76,15 @@ def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
 
 
 def plan_schema(ids: Sequence[str], ops: Iterable[str] | None = None,
-                targets: Sequence[str] | None = None, slots: Slots | None = None
-                ) -> dict[str, Any]:
+                targets: Sequence[str] | None = None, slots: Slots | None = None,
+                anchors: Sequence[str] | None = None) -> dict[str, Any]:
     """The schema of the planner's answer: reasoning, edits, or unresolved (with what is
     missing from the graph, for the perception refinement loop)."""
     return {
         "type": "object",
         "properties": {
             "reasoning": {"type": "string", "maxLength": REASON_MAX},
-            "edits": {"type": "array", "items": {"anyOf": edit_variants(ids, ops, targets, slots)},
+            "edits": {"type": "array", "items": {"anyOf": edit_variants(ids, ops, targets, slots, anchors)},
                       "maxItems": MAX_EDITS},
             "unresolved": {"anyOf": [{"type": "null"},
                                      {"type": "string", "maxLength": REASON_MAX}]},

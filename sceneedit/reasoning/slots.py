@@ -38,6 +38,7 @@ class Slots:
 
     texts: dict[str, list[str]] = field(default_factory=dict)   # with / what / style
     relations: list[str] = field(default_factory=list)          # add / move placement
+    anchors: list[str] = field(default_factory=list)   # the phrases placements are relative to
 
     def __bool__(self) -> bool:
         return bool(self.texts or self.relations)
@@ -73,10 +74,14 @@ def _style(clause: str) -> str | None:
     return None
 
 
-def _placement(clause: str) -> str | None:
-    """The relation of the last placement phrase ("move the mug next to the kettle")."""
-    found = re.findall(rf"\b({_PLACE_RE}) (?:it|them|the|a|an)\b", clause)
-    return dict(_PLACEMENTS)[found[-1]] if found else None
+def _placement(clause: str) -> tuple[str | None, str | None]:
+    """The relation and the anchor phrase of the last placement phrase ("move the mug next to
+    the red kettle" -> near, "red kettle"; "left of it" -> left_of, "it")."""
+    found = re.findall(rf"\b({_PLACE_RE}) (?:(it|them)\b|(?:the|a|an) ([a-z' -]+))", clause)
+    if not found:
+        return None, None
+    phrase, pronoun, anchor = found[-1]
+    return dict(_PLACEMENTS)[phrase], (pronoun or anchor).strip() or None
 
 
 def slots(instruction: str, feedback: str | None = None) -> Slots:
@@ -88,6 +93,7 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
         source = clauses(instruction)
     out = Slots()
     free_placement = False   # a placing clause whose wording names no relation
+    free_anchor = False      # ... or no anchor
     for clause in source:
         ops = clause_ops(clause)
         found = {"with": _replacement(clause) if "replace" in ops else None,
@@ -97,12 +103,17 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
             if value and value not in out.texts.get(name, []):
                 out.texts.setdefault(name, []).append(value)
         if ops & {"add", "move"}:
-            rel = _placement(clause)
+            rel, anchor = _placement(clause)
             free_placement |= rel is None
+            free_anchor |= anchor is None
             if rel and rel not in out.relations:
                 out.relations.append(rel)
+            if anchor and anchor not in out.anchors:
+                out.anchors.append(anchor)
     if free_placement:
         out.relations = []
+    if free_anchor:
+        out.anchors = []
     if from_feedback:
         # "add the balloon ... instead": the one the instruction named ("a hot air balloon")
         named = [v for c in clauses(instruction) for v in [_replacement(c), _added(c)] if v]

@@ -57,7 +57,7 @@ _REL_RE = "|".join(re.escape(p) for p, _ in _RELATIONS)
 _VERBISH = r"(?:(?:that|which|who) (?:is|are) |sitting |lying |standing |placed |right )?"
 
 
-def _words_until_stop(text: str, limit: int = 4) -> list[str]:
+def head_words(text: str, limit: int = 4) -> list[str]:
     out = []
     for w in re.findall(r"[a-z'-]+", text)[:limit]:
         if w in _STOP or w in ("the", "a", "an"):
@@ -104,10 +104,10 @@ def superlative_referents(graph: SceneGraph, clause: str) -> list[str] | None:
             return None
     if m:
         measure, largest = _SUPERLATIVES[m.group(1)]
-        words = _words_until_stop(m.group(2))
+        words = head_words(m.group(2))
     else:
         measure, largest = "x", side.group(2) == "right"
-        words = _words_until_stop(side.group(1))
+        words = head_words(side.group(1))
     found = head_objects(graph, words)
     if not found:
         return None
@@ -151,10 +151,10 @@ def _holds(graph: SceneGraph, h: SceneObject, predicate: str, a: SceneObject) ->
 
 
 def _anchor_objects(graph: SceneGraph, text: str) -> list[SceneObject] | None:
-    words = _words_until_stop(text)
+    words = head_words(text)
     if words and all(w in _PLACES for w in words):   # "the edge of the bathtub"
         m = re.match(r"[a-z ]*? of (?:the |a )?(.*)", text)
-        words = _words_until_stop(m.group(1)) if m else []
+        words = head_words(m.group(1)) if m else []
     return head_objects(graph, words) if words else None
 
 
@@ -168,7 +168,7 @@ def relation_referents(graph: SceneGraph, clause: str) -> list[str] | None:
     m = re.search(rf"\bthe ([a-z' -]+?) {_VERBISH}({_REL_RE}) the ([a-z' -]+)", clause)
     if not m:
         return None
-    words = _words_until_stop(m.group(1))
+    words = head_words(m.group(1))
     heads = head_objects(graph, words, any_kind=True)
     anchors = _anchor_objects(graph, m.group(3))
     if not heads or not anchors:
@@ -186,7 +186,7 @@ def relation_referents(graph: SceneGraph, clause: str) -> list[str] | None:
 
 
 def _between(graph: SceneGraph, head: str, first: str, second: str) -> list[str] | None:
-    heads = head_objects(graph, _words_until_stop(head), any_kind=True)
+    heads = head_objects(graph, head_words(head), any_kind=True)
     a, b = _anchor_objects(graph, first), _anchor_objects(graph, second)
     if not heads or not a or not b:
         return None
