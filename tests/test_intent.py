@@ -52,6 +52,9 @@ def test_named_phrases_stop_at_function_words_and_keep_the_referent_colour():
     ("Remove the object on the edge of the counter.", []),
     ("Make the fridge green.", []),                       # a synonym of refrigerator
     ("Make the orange blue.", []),                        # the fruit
+    ("Remove the banana peeler.", ["banana peeler"]),     # a compound's last word: no peeler
+    ("Remove the kettle lid, then make the mug red.", ["kettle lid"]),  # stops at "then"
+    ("Remove the banana, make the kettle red.", []),      # stops at the comma
 ])
 def test_objects_named_outright_and_absent(kitchen, instruction, absent):
     assert absent_referents(kitchen, instruction) == absent
@@ -96,6 +99,14 @@ def test_referents_named_outright_bound_the_targets(kitchen, instruction, ids):
     assert referent_candidates(kitchen, instruction) == ids
 
 
-def test_a_described_object_is_never_reported_absent(kitchen):
+@pytest.mark.parametrize("instruction", [
     # the milk is part of the description of the refrigerator, not a referent
-    assert absent_referents(kitchen, "Remove the appliance that keeps the milk cold.") == []
+    "Remove the appliance that keeps the milk cold.",
+    # a question describes; its phrases are reference points (held-out laundry-room case)
+    "What do I use to press the wrinkles out of a shirt? Make it blue.",
+    # a subject after a noun starts its description: "the liquid" is described, not named
+    "Remove the liquid I pour in to get the clothes clean.",
+    "Make the thing my toast is sitting on blue.",
+])
+def test_a_described_object_is_never_reported_absent(kitchen, instruction):
+    assert absent_referents(kitchen, instruction) == []

@@ -111,6 +111,7 @@ class NamedPhrase:
     words: tuple[str, ...]
     color: str | None
     in_description: bool = False   # after "that / which / who": part of another's description
+    described: bool = False   # followed by its own description ("the liquid I pour in")
 
     @property
     def text(self) -> str:
@@ -124,26 +125,43 @@ def named_phrases(instruction: str) -> list[NamedPhrase]:
     """Definite noun phrases ("the X", "all the Xs", "both Xs") naming an existing object.
     Indefinite ones ("with a lamp") name new things and are skipped."""
     out = []
-    tokens = re.findall(r"[a-z'-]+", instruction.lower().replace("grey", "gray"))
-    described = False
+    for sentence in re.split(r"[.?!;:]+", instruction.lower().replace("grey", "gray")):
+        out += _sentence_phrases(re.findall(r"[a-z'-]+|,", sentence))
+    return out
+
+
+_WH = {"what", "which", "who", "where", "how"}
+# A subject right after a noun phrase starts a relative clause describing it: "the liquid I
+# pour in", "the thing my toast is sitting on", "the toy a child could bounce".
+_SUBJECTS = {"i", "you", "we", "they", "he", "she", "people", "someone", "a", "my", "your",
+             "our", "one"}
+
+
+def _sentence_phrases(tokens: list[str]) -> list[NamedPhrase]:
+    out = []
+    # a question ("What do I squeeze onto my toothbrush?") describes; it names no referent
+    described = bool(tokens) and tokens[0] in _WH
     for i, tok in enumerate(tokens):
         described = described or tok in ("that", "which", "who", "whose", "where")
         if tok not in _DETERMINERS:
             continue
         words: list[str] = []
         for w in tokens[i + 1:i + 6]:
-            if w in _STOP or w in _DETERMINERS:
+            if w in _STOP or w in _DETERMINERS or w in (",", "then"):
                 break
             if w.endswith("'s"):   # "the TV's sound": the TV is the object
                 words.append(w[:-2])
                 break
             words.append(w)
+        after = tokens[i + 1 + len(words)] if i + 1 + len(words) < len(tokens) else None
         words = [w for w in words if not re.fullmatch(r"\d+|two|three|four|five|six", w)]
         if words:
             # a colour before another word describes the referent ("the purple mug"); a final
             # one is the requested colour ("make the mug purple")
             color = next((w for w in words[:-1] if w in COLOR_NAMES), None)
-            out.append(NamedPhrase(tuple(words), color, described))
+            own = after in _SUBJECTS
+            out.append(NamedPhrase(tuple(words), color, described, own))
+            described = described or own
     return out
 
 
@@ -212,9 +230,13 @@ def absent_referents(graph: SceneGraph, instruction: str) -> list[str]:
     missing = []
     for phrase in named_phrases(instruction):
         words = _content_words(phrase)
-        if not words or phrase.in_description or _names_a_kind(words):
+        if not words or phrase.in_description or phrase.described or _names_a_kind(words):
             continue  # "the machine that brews the coffee": the coffee need not be there
-        if not objects_named(phrase, graph, index):
+        head = _singular(words[-1])
+        if not objects_named(phrase, graph, index) or (
+                len(words) >= 2 and not re.search(r"(ing|ed)$", head)
+                and not _objects_named(head, index)):
+            # "the pencil sharpener" is no pencil: a compound's last word names the thing
             missing.append(phrase.text)
     return list(dict.fromkeys(missing))
 
