@@ -24,6 +24,8 @@ def kitchen(kitchen_graph_text):
     ("Swap the wine bottle and the candle, and make the flowers yellow.", None,
      {"swap", "recolor"}),
     ("Make the purple circle look like it is made of metal.", None, {"restyle"}),
+    ("Make the lamp look striped.", None, {"restyle"}),
+    ("Make the lamp look red.", None, {"recolor"}),
     ("What device can make the TV louder? Replace it with a floor lamp.", None, {"replace"}),
     ("Replace the green star with a ring.", "Keep the green star; add the ring to the left of "
      "it instead.", {"add"}),

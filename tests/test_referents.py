@@ -114,6 +114,7 @@ def test_feedback_points_at_the_other_or_the_named_colour(table):
     ("Make the pen red.", "Don't use recolor; replace it with a red pen instead.",
      {"with": ["red pen"]}, []),
     ("Move the lamp and add a star above the square.", None, {"what": ["star"]}, []),
+    ("Remove the mug and make the lamp look striped.", None, {"style": ["striped"]}, []),
 ])
 def test_slots_copy_what_the_wording_spells_out(instruction, feedback, texts, relations):
     found = slots(instruction, feedback)

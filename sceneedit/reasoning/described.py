@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular
 from ..scene.model import SceneGraph, SceneObject
-from .intent import _SYNONYMS, clause_ops, clauses
+from .intent import SYNONYMS, clause_ops, clauses
 from .llm_api import LLM
 from .slots import _PLACE_RE
 from .spatial import KINDS
@@ -36,7 +36,7 @@ SYSTEM = "You answer with the name of one object from the list."
 
 def _mentions(label: str, text: str) -> bool:
     """The whole label, as words, occurs in the text (synonyms and plurals folded)."""
-    words = [_SYNONYMS.get(singular(w), singular(w)) for w in re.findall(r"[a-z]+", text.lower())]
+    words = [SYNONYMS.get(singular(w), singular(w)) for w in re.findall(r"[a-z]+", text.lower())]
     want = " ".join(singular(w) for w in label.lower().split())
     return f" {want} " in f" {' '.join(words)} "
 

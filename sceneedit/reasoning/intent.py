@@ -32,7 +32,9 @@ _OP_PATTERNS: dict[str, tuple[str, ...]] = {
     "resize": (r"\b(resize|enlarge|shrink|twice|double|half|size|scale)\b",
                r"\d+(\.\d+)? times\b", r"\b(bigger|smaller|larger)\W*$"),
     "swap": (r"\b(swap|switch|exchange)\b(?![\w ]* for (a|an)\b)",),
-    "restyle": (r"\b(made of|look like|looks like|style|texture|material)\b",),
+    "restyle": (r"\b(made of|look like|looks like|style|texture|material)\b",
+                # "make the lamp look striped" (but "make it look red" is a recolour)
+                r"\blooks? (?!like\b)(?!(?:" + "|".join(COLOR_NAMES) + r")\b)[a-z]+"),
 }
 _CLAUSE_VERBS = ("remove|delete|replace|make|paint|add|put|place|move|swap|switch|resize|turn|"
                  "change|color|colour|erase|take")
@@ -76,7 +78,7 @@ def hinted_ops(instruction: str, feedback: str | None = None) -> set[str] | None
 
 # Words that name a kind, a part or a place rather than one object: "the device that …",
 # "the edge of the bathtub", "the left side". They never make an instruction impossible.
-_GENERIC = set("""object objects thing things item items one ones device devices appliance
+GENERIC_WORDS = set("""object objects thing things item items one ones device devices appliance
 appliances furniture animal animals pet pets food foods fruit fruits vegetable vegetables drink
 drinks plant plants vehicle vehicles toy toys tool tools container containers person people
 shape shapes piece pieces edge edges side sides top bottom corner corners middle center centre
@@ -86,14 +88,14 @@ leftmost rightmost topmost bottommost highest lowest nearest farthest closest tw
 five both all every each color colour size way time morning evening night day sound light
 water news instruction sun kind sort type surface wall walls floor ceiling garage kitchen
 bathroom bedroom office street park garden yard house home utensil utensils""".split())
-_PLACES = {"left", "right", "front", "back", "top", "bottom", "middle", "center", "centre",
+PLACE_WORDS = {"left", "right", "front", "back", "top", "bottom", "middle", "center", "centre",
            "side", "edge", "corner", "rest"}
-_STOP = set("""of on in at to from with by near next under over above below behind beside
+FUNCTION_WORDS = set("""of on in at to from with by near next under over above below behind beside
 between that which who where is are was were it its and or but so than as for into onto off
 i me my you your he she we they this these those has have had be been can could would should
 will do does did not no across through around along inside outside up down out like look
 looks made half twice its their his her instead too again""".split())
-_SYNONYMS = {
+SYNONYMS = {
     "tv": "television", "telly": "television", "couch": "sofa", "phone": "smartphone",
     "cellphone": "smartphone", "fridge": "refrigerator", "computer": "laptop",
     "bin": "trash can", "cup": "mug", "mug": "cup", "remote": "remote control",
@@ -147,7 +149,7 @@ def _sentence_phrases(tokens: list[str]) -> list[NamedPhrase]:
             continue
         words: list[str] = []
         for w in tokens[i + 1:i + 6]:
-            if w in _STOP or w in _DETERMINERS or w in (",", "then"):
+            if w in FUNCTION_WORDS or w in _DETERMINERS or w in (",", "then"):
                 break
             if w.endswith("'s"):   # "the TV's sound": the TV is the object
                 words.append(w[:-2])
@@ -179,7 +181,7 @@ def _objects_named(word: str, index: dict[str, list]) -> list:
     ("flower" -> sunflower)."""
     word = _singular(word)
     found = list(index.get(word, []))
-    syn = _SYNONYMS.get(word)
+    syn = SYNONYMS.get(word)
     if syn:
         found += [o for w in syn.split() for o in index.get(_singular(w), [])]
     if not found and len(word) >= 4:
@@ -198,7 +200,7 @@ def _content_words(phrase: NamedPhrase) -> list[str]:
 
 
 def _names_a_kind(words: list[str]) -> bool:
-    return any(_singular(w) in _GENERIC or w in _GENERIC for w in words)
+    return any(_singular(w) in GENERIC_WORDS or w in GENERIC_WORDS for w in words)
 
 
 def objects_named(phrase: NamedPhrase, graph: SceneGraph,
@@ -255,7 +257,7 @@ def referent_candidates(graph: SceneGraph, instruction: str) -> list[str] | None
     ids: set[str] = set()
     for phrase in phrases:
         words = _content_words(phrase)
-        if words and all(w in _PLACES for w in words):
+        if words and all(w in PLACE_WORDS for w in words):
             continue   # "to the left of", "on top of": a relation, not a referent
         if _names_a_kind(words):
             return None

@@ -71,7 +71,8 @@ def _style(clause: str) -> str | None:
     m = re.search(r"\b(?:in the style of|in an? ([a-z -]+) style)\b ?([a-z -]*)$", clause)
     if m:
         return _clean(m.group(1) and f"{m.group(1)} style" or m.group(2))
-    return None
+    m = re.search(r"\blooks? (?!like\b)([a-z][a-z -]*)$", clause)   # "look striped"
+    return _clean(m.group(1)) if m else None
 
 
 def _placement(clause: str) -> tuple[str | None, str | None]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular
 from ..scene.model import SceneGraph, SceneObject
-from .intent import _GENERIC, _PLACES, _STOP, NamedPhrase, objects_named
+from .intent import FUNCTION_WORDS, GENERIC_WORDS, PLACE_WORDS, NamedPhrase, objects_named
 
 # superlative word -> (measure, largest?)
 _SUPERLATIVES: dict[str, tuple[str, bool]] = {
@@ -60,7 +60,7 @@ _VERBISH = r"(?:(?:that|which|who) (?:is|are) |sitting |lying |standing |placed 
 def head_words(text: str, limit: int = 4) -> list[str]:
     out = []
     for w in re.findall(r"[a-z'-]+", text)[:limit]:
-        if w in _STOP or w in ("the", "a", "an"):
+        if w in FUNCTION_WORDS or w in ("the", "a", "an"):
             break
         out.append(w)
     return out
@@ -85,7 +85,7 @@ def head_objects(graph: SceneGraph, words: list[str], *, any_kind: bool = False
                  or singular(o.label.split()[-1]) in KINDS.get(noun, ())]
     else:
         found = objects_named(NamedPhrase(tuple(content), None), graph)
-        if not found and any_kind and noun in _GENERIC:
+        if not found and any_kind and noun in GENERIC_WORDS:
             found = list(graph.objects)
     if colors:
         found = [o for o in found if o.color == colors[0]]
@@ -152,7 +152,7 @@ def _holds(graph: SceneGraph, h: SceneObject, predicate: str, a: SceneObject) ->
 
 def _anchor_objects(graph: SceneGraph, text: str) -> list[SceneObject] | None:
     words = head_words(text)
-    if words and all(w in _PLACES for w in words):   # "the edge of the bathtub"
+    if words and all(w in PLACE_WORDS for w in words):   # "the edge of the bathtub"
         m = re.match(r"[a-z ]*? of (?:the |a )?(.*)", text)
         words = head_words(m.group(1)) if m else []
     return head_objects(graph, words) if words else None
