@@ -237,3 +237,42 @@ def test_placement_anchors_bound_the_anchor_field(table):
     schema = plan_schema(table.ids, ["move"], ["o6"], found, ["o2"])
     move = schema["properties"]["edits"]["items"]["anyOf"][0]["properties"]
     assert move["anchor"] == {"enum": ["o2"]} and move["target"] == {"enum": ["o6"]}
+
+
+# ---- one edit per clause (reasoning/per_clause.py) ------------------------------------------
+
+def test_a_compound_of_one_object_clauses_gets_one_edit_per_clause(table):
+    import jsonschema
+
+    from sceneedit.plan import OPS
+    from sceneedit.reasoning.per_clause import one_edit_per_clause
+    specs = one_edit_per_clause(table, "Remove the kettle, make the cat red and move the "
+                                       "leftmost apple onto the plate.", OPS)
+    assert [(s.ops, s.targets, s.anchors) for s in specs] == [
+        (["remove"], ["o12"], None), (["recolor"], ["o14"], None),
+        (["move"], ["o4"], ["o2"])]
+    schema = plan_schema(table.ids, OPS, None, None, None, specs)
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+    def answer(edits):
+        return {"reasoning": "r", "edits": edits, "unresolved": None, "missing": []}
+    right = [{"op": "remove", "target": "o12"}, {"op": "recolor", "target": "o14", "color": "red"},
+             {"op": "move", "target": "o4", "anchor": "o2", "relation": "on_top_of"}]
+    jsonschema.validate(answer(right), schema)
+    jsonschema.validate(answer([]), schema)   # unresolved stays possible
+    for wrong in ([right[0]] * 3, right[:2], right[1:] + right[:1],
+                  right[:2] + [{**right[2], "anchor": "o1"}]):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(answer(wrong), schema)
+
+
+@pytest.mark.parametrize("instruction", [
+    "Remove both mugs and make the cat red.",        # a clause with several edits
+    "Remove the mugs and make the cat red.",
+    "Remove the thing I write with and make the cat red.",   # only common sense finds it
+    "Remove the kettle.",                            # one clause: the general schema
+])
+def test_other_instructions_keep_the_general_schema(table, instruction):
+    from sceneedit.plan import OPS
+    from sceneedit.reasoning.per_clause import one_edit_per_clause
+    assert one_edit_per_clause(table, instruction, OPS) is None

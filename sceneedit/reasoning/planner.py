@@ -19,6 +19,7 @@ from .described import described_targets
 from .intent import absent_referents, clause_ops, clauses, hinted_ops
 from .llm_api import LLM, LLMStats
 from .normalize import normalize_edits
+from .per_clause import one_edit_per_clause
 from .plurals import expand_plurals
 from .prompt import build_messages, static_messages
 from .referents import anchor_targets, bounded_targets, feedback_kept
@@ -94,7 +95,10 @@ class Planner:
         hinted = [op for op in ops if op in (hinted_ops(instruction, feedback) or ())]
         spelled = slots(instruction, feedback)
         anchors = anchor_targets(graph, spelled, before if feedback else ())
-        schema = plan_schema(ids, hinted or ops, targets, spelled, anchors)
+        # a compound of one-object clauses: exactly one edit per clause, in order
+        per_clause = None if feedback else one_edit_per_clause(graph, instruction,
+                                                                hinted or ops, cons.keep_ids)
+        schema = plan_schema(ids, hinted or ops, targets, spelled, anchors, per_clause)
         required = [] if feedback else _clause_ops(instruction, set(hinted or ops))
         prev = None
         if previous is not None:

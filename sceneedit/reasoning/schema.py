@@ -9,11 +9,14 @@ factors inside ``SCALE_RANGE``; everything is validated again by pydantic afterw
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..palette import COLOR_NAMES
 from ..plan import EDIT_TYPES, PLACEMENT_RELATIONS, SCALE_RANGE, ReplaceEdit
 from .slots import TEXT_MAX, Slots
+
+if TYPE_CHECKING:
+    from .per_clause import ClauseEdit
 
 # Scale factors people ask for ("half as big", "twice as big", "a bit larger").
 SCALES: tuple[float, ...] = tuple(s for s in (0.25, 0.5, 0.75, 1.25, 1.5, 2.0, 3.0)
@@ -77,16 +80,27 @@ def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
 
 def plan_schema(ids: Sequence[str], ops: Iterable[str] | None = None,
                 targets: Sequence[str] | None = None, slots: Slots | None = None,
-                anchors: Sequence[str] | None = None) -> dict[str, Any]:
+                anchors: Sequence[str] | None = None,
+                per_clause: Sequence[ClauseEdit] | None = None) -> dict[str, Any]:
     """The schema of the planner's answer: reasoning, edits, or unresolved (with what is
-    missing from the graph, for the perception refinement loop)."""
+    missing from the graph, for the perception refinement loop). ``per_clause``: exactly one
+    edit per clause, in order, each with its own ops, targets, fields and anchors."""
+    if per_clause:
+        items = [{"anyOf": edit_variants(ids, c.ops, c.targets, c.slots, c.anchors)}
+                 for c in per_clause]
+        # an empty list stays possible: "unresolved" is always an answer
+        edits: dict[str, Any] = {"anyOf": [
+            {"type": "array", "prefixItems": items, "items": False, "minItems": len(items)},
+            {"type": "array", "items": items[0], "maxItems": 0}]}
+    else:
+        edits = {"type": "array",
+                 "items": {"anyOf": edit_variants(ids, ops, targets, slots, anchors)},
+                 "maxItems": MAX_EDITS}
     return {
         "type": "object",
         "properties": {
             "reasoning": {"type": "string", "maxLength": REASON_MAX},
-            "edits": {"type": "array",
-                      "items": {"anyOf": edit_variants(ids, ops, targets, slots, anchors)},
-                      "maxItems": MAX_EDITS},
+            "edits": edits,
             "unresolved": {"anyOf": [{"type": "null"},
                                      {"type": "string", "maxLength": REASON_MAX}]},
             "missing": {"type": "array", "items": {"type": "string", "maxLength": TEXT_MAX},
