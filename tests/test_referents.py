@@ -276,3 +276,15 @@ def test_other_instructions_keep_the_general_schema(table, instruction):
     from sceneedit.plan import OPS
     from sceneedit.reasoning.per_clause import one_edit_per_clause
     assert one_edit_per_clause(table, instruction, OPS) is None
+
+
+def test_the_last_phrase_of_a_swap_bounds_the_other_field(table):
+    from sceneedit.reasoning.referents import swap_partners
+    assert swap_partners(table, "Swap the mug next to the kettle with the plate.") == ["o2"]
+    assert swap_partners(table, "Swap the cat and the blue mug, then remove the toast.") == \
+        ["o10"]
+    assert swap_partners(table, "Swap the two mugs.") is None
+    assert swap_partners(table, "Remove the kettle.") is None
+    schema = plan_schema(table.ids, ["swap"], ["o11"], None, None, None, ["o2"])
+    swap = schema["properties"]["edits"]["items"]["anyOf"][0]["properties"]
+    assert swap["target"] == {"enum": ["o11"]} and swap["other"] == {"enum": ["o2"]}

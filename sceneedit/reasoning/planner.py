@@ -22,7 +22,7 @@ from .normalize import normalize_edits
 from .per_clause import one_edit_per_clause
 from .plurals import expand_plurals
 from .prompt import build_messages, static_messages
-from .referents import anchor_targets, bounded_targets, feedback_kept
+from .referents import anchor_targets, bounded_targets, feedback_kept, swap_partners
 from .schema import plan_schema
 from .slots import slots
 
@@ -98,7 +98,8 @@ class Planner:
         # a compound of one-object clauses: exactly one edit per clause, in order
         per_clause = None if feedback else one_edit_per_clause(graph, instruction,
                                                                 hinted or ops, cons.keep_ids)
-        schema = plan_schema(ids, hinted or ops, targets, spelled, anchors, per_clause)
+        others = None if feedback else swap_partners(graph, instruction)
+        schema = plan_schema(ids, hinted or ops, targets, spelled, anchors, per_clause, others)
         required = [] if feedback else _clause_ops(instruction, set(hinted or ops))
         prev = None
         if previous is not None:

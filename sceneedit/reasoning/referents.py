@@ -105,3 +105,19 @@ def anchor_targets(graph: SceneGraph, found: Slots, it: Sequence[str] = ()) -> l
             return None
         ids.update(o.id for o in objs)
     return [i for i in graph.ids if i in ids] or None
+
+
+def swap_partners(graph: SceneGraph, instruction: str) -> list[str] | None:
+    """The objects the last phrase of a swap clause names ("swap the mug next to the knife
+    block with the kettle" -> the kettle), for the ``other`` field; None when no swap clause
+    ends with a phrase naming something in the graph."""
+    ids: set[str] = set()
+    for clause in clauses(instruction):
+        if "swap" not in clause_ops(clause):
+            continue
+        m = re.search(r".*\b(?:with|and) the ([a-z' -]+)$", clause)
+        objs = head_objects(graph, head_words(m.group(1))) if m else None
+        if not objs:
+            return None
+        ids.update(o.id for o in objs)
+    return [i for i in graph.ids if i in ids] or None
