@@ -92,6 +92,7 @@ def test_an_edit_written_twice_is_kept_once(kitchen):
     ("Make the white mug green.", ["o7"]),
     ("Make both mugs yellow.", ["o6", "o7"]),
     ("Move the orange to the left of the kettle.", ["o3", "o4"]),
+    ("Make the white mug look like it is made of wood.", ["o7"]),   # "it" is the mug
     # described, not named: only common sense knows, so no restriction
     ("Replace the fruit richest in vitamin C with a kiwi.", None),
     ("What can boil water? Remove it.", None),
