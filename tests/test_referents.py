@@ -278,6 +278,14 @@ def test_other_instructions_keep_the_general_schema(table, instruction):
     assert one_edit_per_clause(table, instruction, OPS) is None
 
 
+def test_a_swap_clause_targets_its_first_object_and_pairs_it_with_the_last(table):
+    from sceneedit.plan import OPS
+    from sceneedit.reasoning.per_clause import one_edit_per_clause
+    specs = one_edit_per_clause(table, "Swap the kettle and the cat, and make the plate red.",
+                                OPS)
+    assert [(s.ops, s.targets) for s in specs] == [(["swap"], ["o12"]), (["recolor"], ["o2"])]
+
+
 def test_the_last_phrase_of_a_swap_bounds_the_other_field(table):
     from sceneedit.reasoning.referents import swap_partners
     assert swap_partners(table, "Swap the mug next to the kettle with the plate.") == ["o2"]

@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic", type=int, default=12, help="synthetic scenes (0: none)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--only", nargs="+", default=None, help="only these categories")
+    ap.add_argument("--ids", nargs="+", default=None, help="only these case ids")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "reasoning.json"))
     args = ap.parse_args(argv)
     photo = load_suite()
@@ -103,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     cases = photo + synth
     if args.only:
         cases = [c for c in cases if c.category in args.only]
+    if args.ids:
+        unknown = sorted(set(args.ids) - {c.id for c in cases})
+        if unknown:
+            ap.error(f"unknown case ids: {', '.join(unknown)}")
+        cases = [c for c in cases if c.id in args.ids]
     report = {"cases": len(cases), "photo": len(photo), "synthetic": len(synth), "tiers": []}
     for tier in args.tiers:
         report["tiers"].append(run_tier(tier, cases, args.threads))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..scene.model import SceneGraph
 from .intent import clause_ops, clauses, referent_candidates
-from .referents import anchor_targets
+from .referents import anchor_targets, swap_partners
 from .slots import Slots, slots
 from .spatial import spatial_referents
 
@@ -51,8 +51,11 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
             found = spatial_referents(graph, clause, destinations=bool(ops & {"move", "add"}))
             if found is None:
                 found = referent_candidates(graph, clause)
-            # the placement's anchor is not the object acted on ("onto the workbench")
+            # the placement's anchor is not the object acted on ("onto the workbench"), nor
+            # is a swap's partner ("swap the wine bottle and the candle")
+            partners = swap_partners(graph, clause) if ops == {"swap"} else None
             found = [i for i in (found or ()) if i not in (anchors or ()) and i not in keep]
+            found = [i for i in found if i not in (partners or ())] or found
             if not (len(found) == 1 or (ops == {"swap"} and len(found) == 2)):
                 return None
             targets = found

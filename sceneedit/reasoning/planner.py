@@ -94,13 +94,17 @@ class Planner:
         # a small potted plant"); the model picks objects.
         hinted = [op for op in ops if op in (hinted_ops(instruction, feedback) or ())]
         spelled = slots(instruction, feedback)
+        required = [] if feedback else _clause_ops(instruction, set(hinted or ops))
         anchors = anchor_targets(graph, spelled, before if feedback else ())
         # a compound of one-object clauses: exactly one edit per clause, in order
         per_clause = None if feedback else one_edit_per_clause(graph, instruction,
                                                                 hinted or ops, cons.keep_ids)
         others = None if feedback else swap_partners(graph, instruction)
+        if others and targets and not required:
+            # "swap the wine bottle and the candle": the bottle is the target, the candle the
+            # other (a lone clause: no other clause may act on the candle)
+            targets = [i for i in targets if i not in others] or targets
         schema = plan_schema(ids, hinted or ops, targets, spelled, anchors, per_clause, others)
-        required = [] if feedback else _clause_ops(instruction, set(hinted or ops))
         prev = None
         if previous is not None:
             prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
