@@ -31,6 +31,7 @@ def kitchen(kitchen_graph_text):
      "it instead.", {"add"}),
     ("Remove all the squares.", "Don't touch the black one.", {"remove"}),
     ("I keep losing the thing I change channels with.", None, None),
+    ("I keep losing the remote. Make it red so I can spot it.", None, {"recolor"}),
 ])
 def test_ops_follow_the_verbs(instruction, feedback, ops):
     assert hinted_ops(instruction, feedback) == ops
@@ -73,6 +74,23 @@ def test_copy_of_picks_the_instance_of_the_named_colour(kitchen):
     edits = normalize_edits([{"op": "replace", "target": "o3", "with": "mug"}], kitchen,
                             "Replace the kettle with a copy of the white mug.")
     assert edits == [{"op": "replace", "target": "o3", "source": "o7"}]
+
+
+def test_feedback_can_ask_for_an_object_already_in_the_picture(kitchen):
+    edits = normalize_edits([{"op": "replace", "target": "o3", "with": "mug"}], kitchen,
+                            "Replace the kettle with a mug.",
+                            "Don't make up a new mug; use the white mug that is already there.")
+    assert edits == [{"op": "replace", "target": "o3", "source": "o7"}]
+
+
+def test_a_replacement_asked_for_in_so_many_words_is_no_recolour(kitchen):
+    edit = [{"op": "replace", "target": "o3", "with": "red kettle"}]
+    # the model's habit ("replace with yellow" for "make it yellow") becomes a recolour ...
+    assert normalize_edits(edit, kitchen, "Make the kettle red.")[0]["op"] == "recolor"
+    # ... but not when the user asked for the replacement, or forbade recolouring
+    assert normalize_edits(edit, kitchen, "Make the kettle red.",
+                           "Replace it with a red kettle instead.") == edit
+    assert normalize_edits(edit, kitchen, "Make the kettle red.", forbid={"recolor"}) == edit
 
 
 def test_a_new_object_stays_a_new_object(kitchen):

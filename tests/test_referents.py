@@ -296,3 +296,18 @@ def test_the_last_phrase_of_a_swap_bounds_the_other_field(table):
     schema = plan_schema(table.ids, ["swap"], ["o11"], None, None, None, ["o2"])
     swap = schema["properties"]["edits"]["items"]["anyOf"][0]["properties"]
     assert swap["target"] == {"enum": ["o11"]} and swap["other"] == {"enum": ["o2"]}
+
+
+def test_places_things_are_taken_from_and_copied_objects_are_not_targets(table):
+    from sceneedit.plan import OPS
+    from sceneedit.reasoning.per_clause import one_edit_per_clause
+    from sceneedit.reasoning.referents import places_left
+    assert places_left(table, "take the toast off the plate") == ["o2"]
+    assert places_left(table, "remove the cat from the bench") == ["o13"]
+    specs = one_edit_per_clause(table, "Take the toast off the plate and put a bowl of soup on "
+                                       "the table instead.", OPS)
+    assert [(s.ops, s.targets, s.anchors) for s in specs] == [
+        (["remove"], ["o3"], None), (["add"], None, ["o1"])]
+    assert specs[1].slots.texts == {"what": ["bowl of soup"]}
+    assert bounded_targets(table, "Replace the green apple with a copy of the red apple.") == \
+        ["o6"]

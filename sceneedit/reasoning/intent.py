@@ -26,7 +26,7 @@ _OP_PATTERNS: dict[str, tuple[str, ...]] = {
                 r"\bswap (the|it|them)\b[\w ]* for (a|an)\b"),
     "recolor": (r"\b(paint|recolou?r|colou?r)\b",
                 r"\b(make|turn|change)\b[\w ,'-]*\b(" + "|".join(COLOR_NAMES)
-                + r")\b(\W*$|,| like| instead| too| as well| again)"),
+                + r")\b(\W*$|,| like| instead| too| as well| again| so\b| because\b)"),
     "add": (r"\badd\b", r"\b(put|place|insert|draw)\s+(a|an|some|one|two|three)\b"),
     "move": (r"\bmove\b", r"\b(put|place|set)\s+(the|it|them|that|this)\b", r"\bshift\b"),
     "resize": (r"\b(resize|enlarge|shrink|twice|double|half|size|scale)\b",

@@ -21,6 +21,10 @@ from .intent import NamedPhrase, objects_named
 _COPY_OF = re.compile(r"\b(?:a )?(?:copy|duplicate|clone) of (?:one of )?(?:the )?"
                       r"([a-z' -]+?)(?=[.,;!?]|$| and | to | on | in | next )")
 
+# "use the potted plant that is already in the room": an object in the picture, too
+_ALREADY_THERE = re.compile(r"\buse (?:the|that|this) ([a-z' -]+?) (?:that |which )?(?:is |are )?"
+                            r"already\b")
+
 _FILLER = {"a", "an", "the", "new", "another", "color", "colour", "colored", "coloured"}
 
 
@@ -38,6 +42,9 @@ def _recolor_meant(edit: dict[str, Any], graph: SceneGraph, instruction: str) ->
         return None
     if re.match(r"\s*(a|an)\s", text.lower()):
         return None  # "an orange" is a fruit, not a colour
+    if re.search(rf"\b(?:with|into|for) (?:a |an )?{re.escape(text.lower().strip())}\b",
+                 instruction.lower()):
+        return None  # "replace it with a red pen": asked for in so many words
     words = _words(text)
     label = set(_words(graph.get(target).label))
     colors = [w for w in words if w in COLOR_NAMES]
@@ -52,6 +59,18 @@ def _recolor_meant(edit: dict[str, Any], graph: SceneGraph, instruction: str) ->
     return asked.pop() if len(asked) == 1 else None
 
 
+def copied_objects(graph: SceneGraph, instruction: str) -> list:
+    """The objects in the picture an instruction asks to copy ("a copy of the cake", "use the
+    potted plant that is already in the room"), in graph order."""
+    text = instruction.lower().replace("grey", "gray")
+    m = _COPY_OF.search(text) or _ALREADY_THERE.search(text)
+    if not m:
+        return []
+    words = tuple(m.group(1).split())
+    return objects_named(NamedPhrase(words, next((w for w in words if w in COLOR_NAMES), None)),
+                         graph)
+
+
 def _source_meant(edit: dict[str, Any], graph: SceneGraph, instruction: str) -> str | None:
     """The id of the object already in the image that a ``replace ... with`` means, if any."""
     text, target = edit.get("with"), edit.get("target")
@@ -59,16 +78,17 @@ def _source_meant(edit: dict[str, Any], graph: SceneGraph, instruction: str) -> 
         return None
     if text.strip() in graph and text.strip() != target:
         return text.strip()
-    m = _COPY_OF.search(instruction.lower().replace("grey", "gray"))
-    if not m:
-        return None
-    words = tuple(m.group(1).split())
-    phrase = NamedPhrase(words, next((w for w in words if w in COLOR_NAMES), None))
-    found = [o for o in objects_named(phrase, graph) if o.id != target]
+    found = [o for o in copied_objects(graph, instruction) if o.id != target]
     return found[0].id if found else None
 
 
-def normalize_edits(edits: list[Any], graph: SceneGraph, instruction: str) -> list[Any]:
+def normalize_edits(edits: list[Any], graph: SceneGraph, instruction: str,
+                    feedback: str | None = None, forbid: set[str] | frozenset[str] = frozenset()
+                    ) -> list[Any]:
+    """``feedback`` may name an object in the picture to use ("use the potted plant that is
+    already in the room"); an op in ``forbid`` ("don't use recolor") is never produced."""
+    if feedback:
+        instruction = f"{instruction} {feedback}"
     out = []
     for edit in edits:
         if not isinstance(edit, dict):
@@ -76,7 +96,8 @@ def normalize_edits(edits: list[Any], graph: SceneGraph, instruction: str) -> li
             continue
         # "a copy of the blue pillow" names an object in the picture, not a colour: first
         source = _source_meant(edit, graph, instruction)
-        color = None if source else _recolor_meant(edit, graph, instruction)
+        color = None if source or "recolor" in forbid else \
+            _recolor_meant(edit, graph, instruction)
         if source:
             edit = {"op": "replace", "target": edit["target"], "source": source}
         elif color:

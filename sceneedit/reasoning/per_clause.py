@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..scene.model import SceneGraph
 from .intent import clause_ops, clauses, referent_candidates
-from .referents import anchor_targets, swap_partners
+from .referents import anchor_targets, places_left, swap_partners
 from .slots import Slots, slots
 from .spatial import spatial_referents
 
@@ -54,7 +54,9 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
             # the placement's anchor is not the object acted on ("onto the workbench"), nor
             # is a swap's partner ("swap the wine bottle and the candle")
             partners = swap_partners(graph, clause) if ops == {"swap"} else None
-            found = [i for i in (found or ()) if i not in (anchors or ()) and i not in keep]
+            gone_from = places_left(graph, clause)   # "off the coffee table"
+            found = [i for i in (found or ()) if i not in (anchors or ()) and i not in keep
+                     and i not in gone_from]
             found = [i for i in found if i not in (partners or ())] or found
             if not (len(found) == 1 or (ops == {"swap"} and len(found) == 2)):
                 return None

@@ -118,7 +118,7 @@ class Planner:
             raw = self.llm.generate_json(messages, schema, max_tokens=self.max_tokens,
                                          seed=self.seed)
             try:
-                plan, missing = self._check(raw, graph, instruction, cons, required)
+                plan, missing = self._check(raw, graph, instruction, cons, required, feedback)
                 attempts.append(Attempt(raw, None))
                 break
             except SceneEditError as exc:
@@ -148,7 +148,8 @@ class Planner:
 
     @staticmethod
     def _check(raw: str, graph: SceneGraph, instruction: str, cons: Constraints,
-               required: list[tuple[str, set[str]]] = ()) -> tuple[Plan, list[str]]:
+               required: list[tuple[str, set[str]]] = (), feedback: str | None = None
+               ) -> tuple[Plan, list[str]]:
         """Parse and validate one answer; raise SceneEditError with a message the model can
         act on."""
         try:
@@ -156,7 +157,8 @@ class Planner:
         except json.JSONDecodeError as exc:
             raise SceneEditError(f"the answer is not complete JSON ({exc.msg}); answer "
                                  "shorter") from None
-        edits = normalize_edits(data.get("edits") or [], graph, instruction)
+        edits = normalize_edits(data.get("edits") or [], graph, instruction, feedback,
+                                cons.forbid_ops)
         unresolved = data.get("unresolved")
         if edits:
             unresolved = None  # edits win: an actionable answer with a stray note is still one

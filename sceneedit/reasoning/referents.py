@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..palette import COLOR_NAMES
 from ..scene.model import SceneGraph
 from .intent import clause_ops, clauses, referent_candidates
+from .normalize import copied_objects
 from .slots import Slots
 from .spatial import head_words, head_objects, spatial_referents
 
@@ -84,9 +85,22 @@ def bounded_targets(graph: SceneGraph, instruction: str, feedback: str | None = 
         if found:
             return found
     found = spatial_targets(graph, instruction)
-    if found is not None:
-        return found
-    return referent_candidates(graph, instruction)
+    if found is None:
+        found = referent_candidates(graph, instruction)
+    if found:
+        # "replace the brown duck with a copy of one of the white ducks": the white ducks are
+        # the source, not targets
+        copied = {o.id for o in copied_objects(graph, instruction)}
+        found = [i for i in found if i not in copied] or found
+    return found
+
+
+def places_left(graph: SceneGraph, clause: str) -> list[str]:
+    """Objects a clause takes something off or out of ("take the remote off the coffee
+    table", "remove the cat from the desk"): places, not the objects acted on."""
+    m = re.search(r"\b(?:off|from|out of) (?:the|my) ([a-z' -]+)", clause.lower())
+    objs = head_objects(graph, head_words(m.group(1))) if m else None
+    return [o.id for o in objs or ()]
 
 
 def anchor_targets(graph: SceneGraph, found: Slots, it: Sequence[str] = ()) -> list[str] | None:
