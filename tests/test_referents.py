@@ -311,3 +311,27 @@ def test_places_things_are_taken_from_and_copied_objects_are_not_targets(table):
     assert specs[1].slots.texts == {"what": ["bowl of soup"]}
     assert bounded_targets(table, "Replace the green apple with a copy of the red apple.") == \
         ["o6"]
+
+
+def test_copied_objects_bound_the_source_field(table):
+    from sceneedit.reasoning.planner import Planner
+    llm = ScoringLLM({}, json.dumps({"reasoning": "r", "edits": [
+        {"op": "replace", "target": "o4", "source": "o6"}], "unresolved": None, "missing": []}))
+    result = Planner(llm).plan(table, "Replace the red apple with a copy of the green apple.")
+    shapes = llm.schemas[0]["properties"]["edits"]["items"]["anyOf"]
+    with_source = [s for s in shapes if "source" in s["properties"]]
+    assert [s["properties"]["source"] for s in with_source] == [{"enum": ["o6"]}]
+    assert [(e.target, e.source) for e in result.plan.edits] == [("o4", "o6")]
+
+
+def test_a_protected_object_is_never_added_back_by_plural_expansion(table):
+    from sceneedit.plan import Plan
+    from sceneedit.reasoning.planner import Planner
+    previous = Plan(instruction="Remove all the pencils.",
+                    edits=[{"op": "remove", "target": i} for i in ("o7", "o8", "o9")])
+    llm = ScoringLLM({}, json.dumps({"reasoning": "r", "edits": [
+        {"op": "remove", "target": "o7"}], "unresolved": None, "missing": []}))
+    result = Planner(llm).plan(table, "Remove all the pencils.",
+                               feedback="Don't touch the green one.", previous=previous)
+    assert sorted(e.target for e in result.plan.edits) == ["o7", "o9"]   # o8 is green
+    assert len(result.attempts) == 1

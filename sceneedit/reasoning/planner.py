@@ -18,7 +18,7 @@ from .constraints import Constraints, constraints_from_feedback
 from .described import described_targets
 from .intent import absent_referents, clause_ops, clauses, hinted_ops
 from .llm_api import LLM, LLMStats
-from .normalize import normalize_edits
+from .normalize import copied_objects, normalize_edits
 from .per_clause import one_edit_per_clause
 from .plurals import expand_plurals
 from .prompt import build_messages, static_messages
@@ -100,11 +100,14 @@ class Planner:
         per_clause = None if feedback else one_edit_per_clause(graph, instruction,
                                                                 hinted or ops, cons.keep_ids)
         others = None if feedback else swap_partners(graph, instruction)
+        # "a copy of the white square", "use the potted plant already in the room"
+        sources = [o.id for o in copied_objects(graph, f"{instruction} {feedback or ''}")]
         if others and targets and not required:
             # "swap the wine bottle and the candle": the bottle is the target, the candle the
             # other (a lone clause: no other clause may act on the candle)
             targets = [i for i in targets if i not in others] or targets
-        schema = plan_schema(ids, hinted or ops, targets, spelled, anchors, per_clause, others)
+        schema = plan_schema(ids, hinted or ops, targets, spelled, anchors, per_clause, others,
+                             sources or None)
         prev = None
         if previous is not None:
             prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
@@ -168,7 +171,7 @@ class Planner:
                                "reasoning": data.get("reasoning") or None, "edits": edits,
                                "unresolved": unresolved})
         plan.validate_against(graph)
-        expanded = expand_plurals(plan, graph)
+        expanded = expand_plurals(plan, graph, cons.keep_ids)
         if expanded is not plan:  # copies can meet an earlier removal: validate them too
             expanded.validate_against(graph)
         # user constraints last: normalising or expanding may have produced the edit at fault

@@ -9,6 +9,7 @@ model chose itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from ..plan import Plan, RecolorEdit, RemoveEdit, ReplaceEdit, ResizeEdit, RestyleEdit
 from ..scene.model import SceneGraph
@@ -19,7 +20,8 @@ _QUANTIFIER = re.compile(r"\b(all|every|each|both|two|three|four|five|six)\b", r
 _COPYABLE = (RemoveEdit, RecolorEdit, RestyleEdit, ResizeEdit, ReplaceEdit)
 
 
-def expand_plurals(plan: Plan, graph: SceneGraph) -> Plan:
+def expand_plurals(plan: Plan, graph: SceneGraph, keep: Collection[str] = ()) -> Plan:
+    """``keep``: objects the user protected ("don't touch the green one"), never added."""
     match = _QUANTIFIER.search(plan.instruction)
     if not match or not plan.edits:
         return plan
@@ -36,7 +38,7 @@ def expand_plurals(plan: Plan, graph: SceneGraph) -> Plan:
         if want is not None and len(same) != want:
             continue
         for obj in same:
-            if (edit.op, obj.id) not in targeted:
+            if (edit.op, obj.id) not in targeted and obj.id not in keep:
                 edits.append(edit.model_copy(update={"target": obj.id}))
                 targeted.add((edit.op, obj.id))
     return plan if len(edits) == len(plan.edits) else plan.model_copy(update={"edits": edits})

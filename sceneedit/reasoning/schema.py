@@ -43,17 +43,17 @@ def _field_schema(name: str, ids: Sequence[str], slots: Slots) -> dict[str, Any]
 
 def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
                   targets: Sequence[str] | None = None, slots: Slots | None = None,
-                  anchors: Sequence[str] | None = None, others: Sequence[str] | None = None
-                  ) -> list[dict[str, Any]]:
+                  anchors: Sequence[str] | None = None, others: Sequence[str] | None = None,
+                  sources: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """One object schema per edit shape (replace has two: ``with`` or ``source``).
 
     ``ops`` limits the allowed ops (user constraints such as "don't use recolor");
     ``targets`` limits the ``target`` field (e.g. to the referents found in a first step);
     ``slots`` fixes text fields and placement relations the instruction spells out;
-    ``anchors`` limits the ``anchor`` field (the objects the placement phrases name) and
-    ``others`` the ``other`` field of a swap.
+    ``anchors`` limits the ``anchor`` field (the objects the placement phrases name),
+    ``others`` the ``other`` field of a swap and ``sources`` a replacement's ``source``.
     """
-    limits = {"target": targets, "anchor": anchors, "other": others}
+    limits = {"target": targets, "anchor": anchors, "other": others, "source": sources}
     slots = slots or Slots()
     allowed = set(ops) if ops is not None else None
     variants = []
@@ -84,12 +84,14 @@ def plan_schema(ids: Sequence[str], ops: Iterable[str] | None = None,
                 targets: Sequence[str] | None = None, slots: Slots | None = None,
                 anchors: Sequence[str] | None = None,
                 per_clause: Sequence[ClauseEdit] | None = None,
-                others: Sequence[str] | None = None) -> dict[str, Any]:
+                others: Sequence[str] | None = None,
+                sources: Sequence[str] | None = None) -> dict[str, Any]:
     """The schema of the planner's answer: reasoning, edits, or unresolved (with what is
     missing from the graph, for the perception refinement loop). ``per_clause``: exactly one
     edit per clause, in order, each with its own ops, targets, fields and anchors."""
     if per_clause:
-        items = [{"anyOf": edit_variants(ids, c.ops, c.targets, c.slots, c.anchors, others)}
+        items = [{"anyOf": edit_variants(ids, c.ops, c.targets, c.slots, c.anchors, others,
+                                             sources)}
                  for c in per_clause]
         # an empty list stays possible: "unresolved" is always an answer
         edits: dict[str, Any] = {"anyOf": [
@@ -97,7 +99,8 @@ def plan_schema(ids: Sequence[str], ops: Iterable[str] | None = None,
             {"type": "array", "items": items[0], "maxItems": 0}]}
     else:
         edits = {"type": "array",
-                 "items": {"anyOf": edit_variants(ids, ops, targets, slots, anchors, others)},
+                 "items": {"anyOf": edit_variants(ids, ops, targets, slots, anchors, others,
+                                                  sources)},
                  "maxItems": MAX_EDITS}
     return {
         "type": "object",
