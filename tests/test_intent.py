@@ -131,3 +131,14 @@ def test_referents_named_outright_bound_the_targets(kitchen, instruction, ids):
 ])
 def test_a_described_object_is_never_reported_absent(kitchen, instruction):
     assert absent_referents(kitchen, instruction) == []
+
+
+def test_a_whole_label_with_a_kind_word_is_a_name():
+    room = SceneGraph.from_dict({
+        "format": "sceneedit.scene-graph/1", "image": {"width": 400, "height": 300},
+        "objects": [{"id": "o1", "label": "toy box", "box": [10, 100, 120, 200]},
+                    {"id": "o2", "label": "teddy bear", "box": [20, 60, 60, 100]},
+                    {"id": "o3", "label": "ball", "box": [200, 150, 230, 180]}]})
+    # "toy" names a kind, but "the toy box" is this object's whole label
+    assert referent_candidates(room, "Put the teddy bear on top of the toy box.") == ["o1", "o2"]
+    assert referent_candidates(room, "Move the toy a child hugs onto the box.") is None

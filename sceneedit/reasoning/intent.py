@@ -199,7 +199,12 @@ def _content_words(phrase: NamedPhrase) -> list[str]:
     return [w for w in phrase.words if w not in COLOR_NAMES and len(w) >= 2]
 
 
-def _names_a_kind(words: list[str]) -> bool:
+def _names_a_kind(words: list[str], graph: SceneGraph | None = None) -> bool:
+    """A kind, part or place word ("the fruit", "the edge") — unless the phrase is an object's
+    whole label ("the toy box", "the toy car")."""
+    if graph is not None and " ".join(_singular(w) for w in words) in {
+            " ".join(_singular(w) for w in o.label.lower().split()) for o in graph.objects}:
+        return False
     return any(_singular(w) in GENERIC_WORDS or w in GENERIC_WORDS for w in words)
 
 
@@ -232,7 +237,7 @@ def absent_referents(graph: SceneGraph, instruction: str) -> list[str]:
     missing = []
     for phrase in named_phrases(instruction):
         words = _content_words(phrase)
-        if not words or phrase.in_description or phrase.described or _names_a_kind(words):
+        if not words or phrase.in_description or phrase.described or _names_a_kind(words, graph):
             continue  # "the machine that brews the coffee": the coffee need not be there
         head = _singular(words[-1])
         if not objects_named(phrase, graph, index) or (
@@ -261,7 +266,7 @@ def referent_candidates(graph: SceneGraph, instruction: str) -> list[str] | None
         words = _content_words(phrase)
         if words and all(w in PLACE_WORDS for w in words):
             continue   # "to the left of", "on top of": a relation, not a referent
-        if _names_a_kind(words):
+        if _names_a_kind(words, graph):
             return None
         named = objects_named(phrase, graph, index)
         if not named:
