@@ -221,3 +221,24 @@ def test_summarise_per_category(suite):
     assert all(0 <= r["referent"] <= 100 for r in rows)
     assert format_table(rows).startswith("| category | n | exact")
     assert [r["source"] for r in summarise(results, by="source")] == ["photo", "all"]
+
+
+def test_a_rerun_of_some_cases_replaces_them_in_the_full_results():
+    from benchmarks.reasoning.merge import merge
+
+    def result(case_id, category, ok):
+        return {"id": case_id, "category": category, "exact": ok, "referent": ok,
+                "op_correct": True, "valid": True}
+    full = {"tiers": [{"tier": "default", "cases": 3, "median_s": 5.0, "results": [
+        result("a", "implicit", False), result("b", "implicit", True),
+        result("c", "source", False)]}]}
+    rerun = {"tiers": [{"tier": "default", "median_s": 9.0,
+                        "results": [result("c", "source", True)]}]}
+    tier = merge(full, rerun)["tiers"][0]
+    assert [r["exact"] for r in tier["results"]] == [False, True, True]
+    rows = {r["category"]: r for r in tier["by_category"]}
+    assert rows["source"]["exact"] == 100.0 and rows["all"]["exact"] == 66.7
+    assert tier["replaced"] == ["c"] and tier["median_s"] == 5.0   # the full run's latency
+    assert full["tiers"][0]["results"][2]["exact"] is False       # the input is untouched
+    with pytest.raises(SystemExit):
+        merge(full, {"tiers": [{"tier": "default", "results": [result("z", "x", True)]}]})
