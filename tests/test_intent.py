@@ -56,8 +56,10 @@ def test_named_phrases_stop_at_function_words_and_keep_the_referent_colour():
     ("Make the fridge green.", []),                       # a synonym of refrigerator
     ("Make the orange blue.", []),                        # the fruit
     ("Remove the banana peeler.", ["banana peeler"]),     # a compound's last word: no peeler
-    ("Remove the kettle lid, then make the mug red.", ["kettle lid"]),  # stops at "then"
+    ("Remove the kettle lid, then swap the mugs.", ["kettle lid"]),  # stops at "then"
     ("Remove the banana, make the kettle red.", []),      # stops at the comma
+    ("Give the mug a wooden look.", []),                  # stops at the article
+    ("Make the kettle shiny.", []),                       # a predicate, not a compound
 ])
 def test_objects_named_outright_and_absent(kitchen, instruction, absent):
     assert absent_referents(kitchen, instruction) == absent

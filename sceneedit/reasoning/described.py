@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular
 from ..scene.model import SceneGraph, SceneObject
-from .intent import SYNONYMS, clause_ops, clauses
+from .intent import SYNONYMS, clause_ops, clauses, named_phrases
 from .llm_api import LLM
 from .slots import _PLACE_RE
 from .spatial import KINDS
 
-_PLURAL = re.compile(r"\b(all|every|each|both|them|they)\b")
+# "every morning" and "each other" are no plural referents
+_PLURAL = re.compile(r"\b(?:all|both|them|they)\b|\bevery (?!morning|day|night|evening|time|"
+                     r"week)\w+|\beach (?!other)\w+")
 _LEAD_VERB = re.compile(r"^(?:please )?(?:find|replace|make|remove|paint|move|put|delete|erase|"
                         r"get rid of|recolou?r|colou?r|swap|take|turn|change|resize)\s+")
 _TAIL = re.compile(rf"\s+(?:with (?:a|an|some) .*|(?:{_PLACE_RE}) (?:the|a|an) .*|"
@@ -67,7 +69,10 @@ def candidates(graph: SceneGraph, instruction: str) -> list[str]:
 
 
 def applies(instruction: str) -> bool:
-    """One action on one described object: not compound, not plural ("all the tools")."""
+    """One action on one described object: a question or a noun phrase ("the thing that wakes
+    me up"; not "remove this"), not compound, not plural ("all the tools")."""
+    if "?" not in instruction and not named_phrases(instruction):
+        return False   # "remove this": a pointer (a mask, a previous turn), no description
     acting = [c for c in clauses(instruction) if clause_ops(c)]
     plural = _PLURAL.search(instruction.lower()) or re.search(
         r"\bthe (?:\w+ )?(?:" + "|".join(f"{k}s" for k in KINDS) + r"|things|objects|tools|"

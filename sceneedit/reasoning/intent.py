@@ -149,7 +149,7 @@ def _sentence_phrases(tokens: list[str]) -> list[NamedPhrase]:
             continue
         words: list[str] = []
         for w in tokens[i + 1:i + 6]:
-            if w in FUNCTION_WORDS or w in _DETERMINERS or w in (",", "then"):
+            if w in FUNCTION_WORDS or w in _DETERMINERS or w in (",", "then", "a", "an"):
                 break
             if w.endswith("'s"):   # "the TV's sound": the TV is the object
                 words.append(w[:-2])
@@ -235,15 +235,18 @@ def absent_referents(graph: SceneGraph, instruction: str) -> list[str]:
     of") or any word naming an object in the graph never counts."""
     index = _label_words(graph)
     missing = []
+    predicates = re.search(r"\b(make|makes|turn|paint|get|keep|give|leave)\b",
+                           instruction.lower())
     for phrase in named_phrases(instruction):
         words = _content_words(phrase)
         if not words or phrase.in_description or phrase.described or _names_a_kind(words, graph):
             continue  # "the machine that brews the coffee": the coffee need not be there
         head = _singular(words[-1])
         if not objects_named(phrase, graph, index) or (
-                len(words) >= 2 and not re.search(r"(ing|ed)$", head)
+                len(words) >= 2 and not predicates and not re.search(r"(ing|ed)$", head)
                 and not _objects_named(head, index)):
             # "the pencil sharpener" is no pencil: a compound's last word names the thing
+            # (unless a verb like "make" may put an adjective there: "make the mug shiny")
             missing.append(phrase.text)
     return list(dict.fromkeys(missing))
 
