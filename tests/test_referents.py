@@ -335,3 +335,28 @@ def test_a_protected_object_is_never_added_back_by_plural_expansion(table):
                                feedback="Don't touch the green one.", previous=previous)
     assert sorted(e.target for e in result.plan.edits) == ["o7", "o9"]   # o8 is green
     assert len(result.attempts) == 1
+
+
+def test_one_of_is_no_pronoun_and_a_copy_wins_over_a_stray_id(table):
+    from sceneedit.reasoning.normalize import normalize_edits
+    assert bounded_targets(table, "Replace the blue mug with a copy of one of the apples.") == \
+        ["o10"]
+    edit = [{"op": "replace", "target": "o10", "with": "o6"}]
+    assert normalize_edits(edit, table, "Replace the blue mug with a copy of the red apple.") == \
+        [{"op": "replace", "target": "o10", "source": "o4"}]
+
+
+def test_a_replan_on_named_objects_must_act(table):
+    from sceneedit.plan import Plan
+    from sceneedit.reasoning.planner import Planner
+    previous = Plan(instruction="Remove the apples.",
+                    edits=[{"op": "remove", "target": "o4"}, {"op": "remove", "target": "o6"}])
+    llm = ScoringLLM({}, json.dumps({"reasoning": "r", "edits": [
+        {"op": "remove", "target": "o4"}], "unresolved": None, "missing": []}))
+    Planner(llm).plan(table, "Remove the apples.", feedback="Don't touch the green one.",
+                      previous=previous)
+    assert llm.schemas[0]["properties"]["edits"]["minItems"] == 1
+    llm = ScoringLLM({}, json.dumps({"reasoning": "r", "edits": [
+        {"op": "remove", "target": "o4"}], "unresolved": None, "missing": []}))
+    Planner(llm).plan(table, "Remove the apples.")
+    assert "minItems" not in llm.schemas[0]["properties"]["edits"]

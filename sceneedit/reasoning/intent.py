@@ -257,7 +257,8 @@ def referent_candidates(graph: SceneGraph, instruction: str) -> list[str] | None
     None — no restriction — when it names none, or names a kind or part ("the fruit richest
     in vitamin C", "the object on the edge"), which only common sense can resolve."""
     # "make the chair look like it is made of wood": that "it" is the chair itself
-    text = re.sub(r"\blooks? like (?:it|they)(?:'s| is| are)\b", "", instruction.lower())
+    text = re.sub(r"\blooks? like (?:it|they)(?:'s| is| are)\b|\bone of\b", "",
+                  instruction.lower())   # "one of the white ducks" is no pronoun either
     if re.search(r"\?|\b(it|them|this|that|something|one)\b", text):
         return None   # a question or a pronoun: the referent is described, not named
     phrases = named_phrases(instruction)

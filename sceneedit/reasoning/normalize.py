@@ -76,10 +76,11 @@ def _source_meant(edit: dict[str, Any], graph: SceneGraph, instruction: str) -> 
     text, target = edit.get("with"), edit.get("target")
     if edit.get("op") != "replace" or not isinstance(text, str):
         return None
-    if text.strip() in graph and text.strip() != target:
-        return text.strip()
-    found = [o for o in copied_objects(graph, instruction) if o.id != target]
-    return found[0].id if found else None
+    found = [o.id for o in copied_objects(graph, instruction) if o.id != target]
+    text = text.strip()
+    if found:   # "a copy of the red car": the red car, whatever id the model wrote
+        return text if text in found else found[0]
+    return text if text in graph and text != target else None
 
 
 def normalize_edits(edits: list[Any], graph: SceneGraph, instruction: str,

@@ -108,6 +108,10 @@ class Planner:
             targets = [i for i in targets if i not in others] or targets
         schema = plan_schema(ids, hinted or ops, targets, spelled, anchors, per_clause, others,
                              sources or None)
+        if feedback and named:
+            # a re-plan on named, present objects acts: "unresolved" is no answer to "don't
+            # touch the green one" (the 1.5B answered "green mug not in the scene")
+            schema["properties"]["edits"]["minItems"] = 1
         prev = None
         if previous is not None:
             prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
