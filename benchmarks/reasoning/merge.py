@@ -32,7 +32,7 @@ def merge(full: dict, rerun: dict) -> dict:
             raise SystemExit(f"re-run cases not in the full run: {', '.join(unknown)}")
         tier["results"] = [by_id.get(r["id"], r) for r in tier["results"]]
         tier["by_category"] = summarise(tier["results"])
-        tier["replaced"] = sorted(by_id)
+        tier["replaced"] = sorted(set(tier.get("replaced", ())) | set(by_id))   # merges add up
     return out
 
 
