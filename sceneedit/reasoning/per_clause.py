@@ -15,10 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..scene.model import SceneGraph
-from .intent import clause_ops, clauses, referent_candidates
-from .referents import anchor_targets, places_left, swap_partners
+from .intent import clause_ops, clauses
+from .referents import anchor_targets, clause_referents, places_left, swap_partners
 from .slots import Slots, slots
-from .spatial import spatial_referents
 
 _SEVERAL = re.compile(r"\b(all|every|each|both|two|three|four|five|six)\b")
 
@@ -48,9 +47,7 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
         anchors = anchor_targets(graph, spelled)
         targets = None
         if ops != {"add"}:
-            found = spatial_referents(graph, clause, destinations=bool(ops & {"move", "add"}))
-            if found is None:
-                found = referent_candidates(graph, clause)
+            found, _ = clause_referents(graph, clause, ops)
             # the placement's anchor is not the object acted on ("onto the workbench"), nor
             # is a swap's partner ("swap the wine bottle and the candle")
             partners = swap_partners(graph, clause) if ops == {"swap"} else None

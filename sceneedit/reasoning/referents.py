@@ -57,6 +57,17 @@ def feedback_kept(graph: SceneGraph, feedback: str, previous: Sequence[str]) -> 
     return {o.id for o in _same_kind(graph, previous) if o.color == m.group(1)}
 
 
+def clause_referents(graph: SceneGraph, clause: str, ops: set[str]
+                     ) -> tuple[list[str] | None, bool]:
+    """The objects one clause is about, and whether geometry picked them: its superlative's or
+    relation's pick (True), else the objects it names (False); None when neither settles it.
+    In a move or add clause a relation says where to, so only superlatives count there."""
+    found = spatial_referents(graph, clause, destinations=bool(ops & {"move", "add"}))
+    if found is not None:
+        return found, True
+    return referent_candidates(graph, clause), False
+
+
 def spatial_targets(graph: SceneGraph, instruction: str) -> list[str] | None:
     """Targets when some clause picks its object by a superlative or a relation and every
     other clause names its own: the union, in graph order; else None."""
@@ -64,13 +75,10 @@ def spatial_targets(graph: SceneGraph, instruction: str) -> list[str] | None:
     resolved = False
     for clause in clauses(instruction):
         ops = clause_ops(clause)
-        found = spatial_referents(graph, clause, destinations=bool(ops & {"move", "add"}))
-        if found is None:
-            found = referent_candidates(graph, clause)
-            if found is None and ops - {"add"}:
-                return None   # a clause whose referent only the model can find
-        else:
-            resolved = True
+        found, by_geometry = clause_referents(graph, clause, ops)
+        if found is None and ops - {"add"}:
+            return None   # a clause whose referent only the model can find
+        resolved |= by_geometry
         ids.update(found or ())
     if not resolved or not ids:
         return None
