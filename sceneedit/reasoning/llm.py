@@ -177,11 +177,8 @@ class LlamaCppLLM:
             call = LLMStats(calls=1)
             self._sync_prompt(tokens, call)
             self._record(call)
-            ctx = self._llama.ctx
-            self._llama._ctx.kv_cache_seq_rm(0, len(tokens), -1)
-            size = lib.llama_state_seq_get_size(ctx, 0)
-            buf = (ctypes.c_uint8 * size)()
-            if lib.llama_state_seq_get_data(ctx, buf, size, 0) != size:
+            buf = self._copy_state(len(tokens))
+            if buf is None:
                 raise SceneEditError("llama.cpp could not copy the KV state of the prefix")
             self._pin(tokens, buf)
             if key:
@@ -198,14 +195,22 @@ class LlamaCppLLM:
             tokens = [int(t) for t in llama.input_ids[:llama.n_tokens]]
             if len(tokens) < min_tokens or tuple(tokens) in self._pinned:
                 return len(tokens) if len(tokens) >= min_tokens else 0
-            llama._ctx.kv_cache_seq_rm(0, len(tokens), -1)   # cells past the tracked tokens
-            ctx = llama.ctx
-            size = self._lib.llama_state_seq_get_size(ctx, 0)
-            buf = (ctypes.c_uint8 * size)()
-            if self._lib.llama_state_seq_get_data(ctx, buf, size, 0) != size:
+            buf = self._copy_state(len(tokens))
+            if buf is None:
                 return 0   # nothing lost but the shortcut
             self._pin(tokens, buf)
             return len(tokens)
+
+    def _copy_state(self, n_tokens: int) -> Any | None:
+        """A copy of the KV state of the first ``n_tokens`` cached tokens (cells past them are
+        dropped first), or None when llama.cpp cannot copy it."""
+        llama = self._llama
+        llama._ctx.kv_cache_seq_rm(0, n_tokens, -1)
+        size = self._lib.llama_state_seq_get_size(llama.ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        if self._lib.llama_state_seq_get_data(llama.ctx, buf, size, 0) != size:
+            return None
+        return buf
 
     def _pin(self, tokens: list[int], buf: Any) -> None:
         self._pinned.pop(tuple(tokens), None)
