@@ -15,6 +15,7 @@ image and box; IoU is against the object's exact visible mask.
   of the box = object).
 
     PYTHONPATH=. python benchmarks/mask_from_box.py [--scenes 60] [--alternatives]
+    PYTHONPATH=. python benchmarks/mask_from_box.py --docs docs/img   # the docs figures
 
 Prints a Markdown table: median and 10th-percentile IoU, mean IoU and median milliseconds per
 object, with time ratios against plain GrabCut measured in the same run. Needs scikit-image.
@@ -100,7 +101,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scenes", type=int, default=60)
     ap.add_argument("--alternatives", action="store_true")
+    ap.add_argument("--docs", type=Path, help="write the docs figures to this folder and stop")
     args = ap.parse_args()
+    if args.docs:
+        docs_figures(args.docs)
+        return
     methods = {**METHODS, **(ALTERNATIVES if args.alternatives else {})}
     scores = {k: [] for k in methods}
     times = {k: [] for k in methods}
@@ -121,6 +126,51 @@ def main() -> None:
         s, t = np.array(scores[name]), float(np.median(times[name]))
         print(f"| {name} | {np.median(s):.3f} | {np.percentile(s, 10):.3f} | {s.mean():.3f} | "
               f"{1000 * t:.1f} | {t / base:.2f}x |")
+
+
+# ------------------------------------------------------------------ docs figures
+# Hand-drawn boxes around one object in three scikit-image photos (docs/masks-from-boxes.md).
+DOC_BOXES = {"astronaut": ("the shuttle model", [350, 2, 468, 292]),
+             "coffee": ("the cup", [168, 14, 428, 312]),
+             "chelsea": ("the left eye", [128, 78, 216, 152])}
+
+
+def _overlay(image: np.ndarray, mask: np.ndarray, box, color) -> np.ndarray:
+    out = image.astype(np.float32)
+    out[mask] = 0.55 * out[mask] + 0.45 * np.array(color, np.float32)
+    out = out.astype(np.uint8)
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(out, contours, -1, color, 2)
+    x0, y0, x1, y1 = (int(v) for v in box)
+    cv2.rectangle(out, (x0, y0), (x1, y1), (255, 255, 0), 2)
+    return out
+
+
+def docs_figures(out_dir: Path, height: int = 220) -> None:
+    """One PNG per photo: box as mask | shaped mask | removed inside the box | removed
+    inside the shaped mask (both with ``inpaint``'s default, mask grown by 3 px)."""
+    from skimage import data
+
+    from sceneedit.imageops.inpaint import inpaint
+    from sceneedit.io import save_image
+    from sceneedit.masks import dilate
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, (what, box) in DOC_BOXES.items():
+        image = getattr(data, name)()
+        bm = box_mask(image, box)
+        shaped = ours(image, box)
+        panels = [_overlay(image, bm, box, (255, 60, 60)),
+                  _overlay(image, shaped, box, (60, 255, 60)),
+                  inpaint(image, dilate(bm, 3)), inpaint(image, dilate(shaped, 3))]
+        h, w = image.shape[:2]
+        size = (int(round(w * height / h)), height)
+        row = np.concatenate([cv2.resize(p, size, interpolation=cv2.INTER_AREA)
+                              for p in panels], axis=1)
+        save_image(out_dir / f"mask-from-box-{name}.png", row)
+        print(f"{name} ({what}): box {box}, shaped mask fills "
+              f"{shaped.sum() / bm.sum():.0%} of the box")
 
 
 if __name__ == "__main__":
