@@ -12,7 +12,10 @@ def _progress(i: int, total: int, what: str) -> None:
 
 
 def _load_graph_for(image, graph_path: str | None, what: str = "image"):
-    """The graph from a file, or from classical perception of ``image``."""
+    """The graph from a file, or from classical perception of ``image``; objects with a box
+    and no mask get an object-shaped one (``perception.mask_shaping``)."""
+    from .perception.mask_shaping import shape_masks
+
     if graph_path:
         from .scene import SceneGraph
 
@@ -22,7 +25,7 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
 
         graph = ClassicalPerceiver().perceive(image)
     graph.check_matches(image, what)
-    return graph
+    return shape_masks(graph, image)
 
 
 def cmd_graph(args: argparse.Namespace) -> int:

@@ -187,3 +187,22 @@ def test_a_repeating_pattern_keeps_the_exemplar_fill_unfeathered():
     out = inpaint(image, hole)
     assert np.array_equal(out, inpaint(image, hole, feather=0))
     assert _psnr(out[hole], stripes[hole]) > 25
+
+
+def test_cli_graph_files_are_shaped_and_bad_boxes_are_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from sceneedit.cli import _load_graph_for
+    from sceneedit.io import save_image
+
+    image, truth, box = textured_scene()
+    _graph([box]).save(tmp_path / "boxes.json")
+    g = _load_graph_for(image, str(tmp_path / "boxes.json"))   # plan / render / refine
+    assert shaped_ids(g) == {"o1": "grabcut"} and iou(g.mask_of("o1"), truth) > 0.85
+    save_image(tmp_path / "in.png", image)
+    run = subprocess.run([sys.executable, "-m", "sceneedit", "edit", str(tmp_path / "in.png"),
+                          "Remove it.", "-o", str(tmp_path / "out.png"), "--box", "1,2,3"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "--box takes 4 comma-separated numbers" in run.stderr
+    assert not (tmp_path / "out.png").exists()
