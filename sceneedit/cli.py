@@ -304,8 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="perception backend (default: classical, no weights)")
     g.add_argument("--detector-model", help="detector checkpoint: a local directory in the "
                    "transformers layout or a Hugging Face id (see `sceneedit models`)")
-    g.add_argument("--segmenter", choices=("sam", "box"),
-                   help="masks for the detector's boxes (default: sam)")
+    g.add_argument("--segmenter", choices=("sam", "grabcut", "box"),
+                   help="masks for the detector's boxes (default: sam; grabcut needs no "
+                   "weights)")
     g.add_argument("--segmenter-model", help="SAM checkpoint: local directory or HF id")
     g.add_argument("--vocab", help='comma-separated phrases to detect (default: the base '
                    'vocabulary), e.g. "mug, lamp, red apple"')

@@ -98,7 +98,7 @@ def test_sam_is_used_when_configured():
     sam = SamSegmenter("no/such-checkpoint")        # lazy: nothing is loaded here
     det = Owlv2Detector("no/such-checkpoint")
     assert segmenter_for(FoundationPerceiver(det, sam)) is sam
-    assert isinstance(segmenter_for(FoundationPerceiver(det)), GrabCutSegmenter)  # box: no
+    assert isinstance(segmenter_for(FoundationPerceiver(det)), GrabCutSegmenter)
     assert isinstance(segmenter_for(se.ClassicalPerceiver()), GrabCutSegmenter)
     assert isinstance(segmenter_for(None), GrabCutSegmenter)
 

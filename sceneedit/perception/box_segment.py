@@ -22,7 +22,6 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from ..masks import box_to_mask
 from .classical import check_rgb
@@ -102,6 +101,7 @@ def grabcut_box(image: np.ndarray, box: Sequence[float],
 
 def largest_piece(mask: np.ndarray) -> np.ndarray:
     """The largest 8-connected component of ``mask`` with its holes filled."""
+    from scipy import ndimage  # local: perception imports stay cheap
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros(mask.shape, bool)
