@@ -25,6 +25,11 @@ from editor_support import ScriptedLLM, answer, make_scene
 H, W = 160, 200
 
 
+@pytest.fixture(autouse=True)
+def _no_sam_configured(monkeypatch):
+    monkeypatch.delenv("SCENEEDIT_SAM_MODEL", raising=False)   # GrabCut unless a test sets it
+
+
 def _texture(rng, base, spread, sigma):
     noise = cv2.GaussianBlur(rng.standard_normal((H, W, 3)).astype(np.float32), (0, 0), sigma)
     return np.clip(base + spread * noise / noise.std(), 0, 255)
@@ -94,13 +99,15 @@ def test_a_degenerate_box_falls_back_to_the_box_and_says_so():
     assert np.array_equal(g.mask_of("o1"), box_to_mask([10, 10, 13, 40], H, W))
 
 
-def test_sam_is_used_when_configured():
+def test_sam_is_used_when_configured(monkeypatch):
     sam = SamSegmenter("no/such-checkpoint")        # lazy: nothing is loaded here
     det = Owlv2Detector("no/such-checkpoint")
     assert segmenter_for(FoundationPerceiver(det, sam)) is sam
     assert isinstance(segmenter_for(FoundationPerceiver(det)), GrabCutSegmenter)
     assert isinstance(segmenter_for(se.ClassicalPerceiver()), GrabCutSegmenter)
     assert isinstance(segmenter_for(None), GrabCutSegmenter)
+    monkeypatch.setenv("SCENEEDIT_SAM_MODEL", "/models/sam-vit-base")   # configured by env
+    assert isinstance(segmenter_for(None), SamSegmenter)
 
 
 def test_user_box_mask_and_clicks_are_shaped():
@@ -131,6 +138,7 @@ def test_editor_shapes_a_boxes_only_graph_before_planning_and_explains_it():
         assert iou(r.graph_before.mask_of(o.id), o.mask.to_array()) > 0.85, o.id
     assert r.ok, r.message
     assert "masks shaped from boxes: o1 by grabcut" in r.explain()
+    assert "masks shaped from boxes: o1 by grabcut" in r._repr_html_()
 
 
 # ---------------------------------------------------------------- remove fill on textures

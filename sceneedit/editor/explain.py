@@ -87,6 +87,7 @@ def explain_html(r: "EditResult") -> str:
              f"<tr><td>{_img(r.input_image)}</td><td>{_img(r.image)}</td></tr></table>",
              "<details><summary>scene graph (perceived)</summary>",
              r.graph_before._repr_html_(), "</details>"]
+    parts += [f"<p>{html.escape(line)}</p>" for line in mask_lines(r)]
     for i, g in enumerate(r.refinement):
         parts += [f"<details><summary>refinement round {i + 1}</summary>", g._repr_html_(),
                   "</details>"]

@@ -10,6 +10,7 @@ marks: a rectangle drawn as ``--mask``, a box, or clicks.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,10 +28,17 @@ INPUT_BACKEND = "input"
 
 
 def segmenter_for(perceiver: Any = None) -> Segmenter:
-    """The perceiver's SAM when it has one configured, else box-seeded GrabCut."""
+    """SAM when it is configured -- the perceiver's own, or the checkpoint named by
+    ``$SCENEEDIT_SAM_MODEL`` (loaded on first use) -- else box-seeded GrabCut."""
     seg = getattr(perceiver, "segmenter", None)
     if seg is not None and getattr(seg, "name", None) == "sam":
         return seg
+    from .foundation.models import get_kind
+
+    if os.environ.get(get_kind("sam").env_var):
+        from .foundation.sam import SamSegmenter
+
+        return SamSegmenter()
     from .box_segment import GrabCutSegmenter
 
     return GrabCutSegmenter()
