@@ -10,7 +10,9 @@ Methods (``METHODS`` is the one declaration of their names):
   textures and stripes continue into large holes instead of blurring.
 * ``auto`` -- per connected hole: Navier-Stokes for thin holes and for holes in smooth
   surroundings, the exemplar fill for the rest; the rule comes from
-  ``benchmarks/inpaint_quality.py`` (see ``AUTO_THICKNESS`` and ``AUTO_SMOOTH``).
+  ``benchmarks/inpaint_quality.py`` (see ``AUTO_THICKNESS`` and ``AUTO_SMOOTH``). On photos
+  (the exemplar's patches match loosely) a thick hole's exemplar fill is feathered into a
+  Navier-Stokes fill near its edge (``FEATHER``; ``benchmarks/remove_fill.py``).
 
 Only pixels inside the mask change; everything is deterministic (``seed``).
 """
@@ -35,23 +37,25 @@ METHODS: tuple[str, ...] = ("auto", "telea", "ns", "multiscale")
 # 31.3 / 26.0 dB, SSIM 0.88 / 0.82 vs 25.3 / 24.9 dB, 0.73 / 0.56. On smooth synthetic
 # scenes Navier-Stokes wins (plain 43.7 vs 41.4 dB, gradient 43.5 vs 40.9) at 1/20 the time.
 AUTO_THICKNESS = 5.0
+AUTO_THIN_METHOD = "ns"
+AUTO_SMOOTH = 2.5
+SMOOTH_RING = 10
+
 # "auto" on photos: the exemplar fill of a thick hole is feathered into a Navier-Stokes fill
 # over FEATHER px from the hole's edge -- diffusion is accurate next to known pixels, the
 # exemplar's texture wins deeper in. benchmarks/remove_fill.py (24 real-photo composites,
-# medians): hole PSNR 16.6 -> 18.3 dB, hole SSIM 0.427 -> 0.449 (best of all methods; NS
-# 18.97 dB / 0.436), texture error 2.6 -> 5.5 (NS 7.1, a smear). Not where the exemplar's
-# patches match their surroundings to FEATHER_MIN_MATCH grey levels RMS (a repeating pattern:
-# the synthetic domain's stripes, 0.9-2.1, lose 2-11 dB to feathering; photos measure 3.6-15,
-# clouds 2.8): there the exemplar fill continues the pattern exactly and is kept as it is.
+# medians): hole PSNR 16.6 -> 18.3 dB, hole SSIM 0.427 -> 0.449 (the best of all methods;
+# Navier-Stokes 19.0 dB / 0.436), texture error 2.6 -> 5.5 (Navier-Stokes 7.1: a smear).
+# Not where the exemplar's patches match their surroundings to FEATHER_MIN_MATCH grey levels
+# RMS: a repeating pattern, which the exemplar fill continues exactly. The synthetic scenes'
+# textured backgrounds match at 0.9-2.3 (feathering them cost their stripes 39.5 -> 35.7 dB
+# in inpaint_quality.py), photos at 0.5-16.5, median 8.5 (remove_fill.py prints both).
 # Holes of inscribed radius <= FEATHER_MIN_RADIUS keep the plain exemplar fill: on the known
 # textures of inpaint_quality.py feathering cost radius-8 holes SSIM 0.897 -> 0.832 and gave
 # radius-20 holes 0.841 -> 0.887 (the threshold lies between the two).
 FEATHER = 16.0
 FEATHER_MIN_RADIUS = 12.0
 FEATHER_MIN_MATCH = 2.5
-AUTO_THIN_METHOD = "ns"
-AUTO_SMOOTH = 2.5
-SMOOTH_RING = 10
 
 PATCH_RADIUS = 3          # 7x7 patches: span a stripe or grain period; 5x5 lost structure
 COARSEST_THICKNESS = 4.0  # stop the pyramid once the hole is about this thick ...
