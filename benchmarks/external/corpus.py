@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.external.builder import BuildError, build_graph
-from benchmarks.external.source import Record, rank, records
+from benchmarks.external.source import CbeStep, Record, rank, records
 from benchmarks.reasoning.cases import Case, SuiteError, check_case
 from sceneedit.palette import COLOR_NAMES
 from sceneedit.scene.model import PREDICATES, SceneGraph
@@ -47,6 +47,9 @@ VERBS = ("remove", "recolor", "replace")
 RECOLORS = ("red", "blue", "green", "yellow", "purple", "pink", "orange")
 # Things unlikely to be in any of these scenes (so a replacement is never a `source` case).
 REPLACEMENTS = ("cactus", "statue", "mailbox", "snowman", "barrel", "lamp post")
+# Why a line marked "skip" in a spec is left out of the instruction.
+CBE_SKIP = ("not expressible on its graph: it acts on or places by an object an earlier line adds, "
+            "or needs a relation or colour the plan format has no value for")
 _DETERMINERS = {"the", "a", "an", "one", "this", "that", "these", "those", "some", "any"}
 
 
@@ -112,24 +115,36 @@ def _refcocos_case(spec: dict[str, Any], rec: Record) -> Case:
 
 
 def _phrase(text: str) -> str:
-    words = text.lower().split()
-    return " ".join(w for w in words if w not in ("the", "a", "an"))
+    return " ".join(w for w in text.strip().rstrip(".").split() if w.lower() not in ("the", "a", "an"))
 
 
-def _after_to(line: str) -> str:
-    m = re.search(r"\bto\s+(?:an?\s+|the\s+)?(.+?)[.\s]*$", line, re.I)
+def _after(line: str, words: str) -> str:
+    m = re.search(rf"^.*\b(?:{words})\s+(.+?)[.\s]*$", line, re.I)  # the last one
     if not m:
-        raise BuildError(f"no '... to <x>' in {line!r}")
-    return m.group(1)
+        raise BuildError(f"no '... {words} <x>' in {line!r}")
+    return _phrase(m.group(1))
 
 
-def _cbe_edit(step, override: str, objects: list[dict[str, Any]]) -> dict[str, Any]:
-    """One gold edit of a ComplexBench-Edit line (see the module docstring)."""
+# An addition names the new thing between "add" and the first word that places it.
+_PLACING = r"on|onto|to|in|into|inside|at|below|above|under|near|next|behind|beside|left|right"
+
+
+def _added(line: str) -> str:
+    m = re.match(rf"\s*add\s+(.+?)\s+(?:{_PLACING})\b", line, re.I)
+    if not m:
+        raise BuildError(f"cannot tell what {line!r} adds; give what=")
+    return _phrase(m.group(1))
+
+
+def _cbe_edits(step: CbeStep, override: str, objects: list[dict[str, Any]]) -> list[dict]:
+    """The gold edits of one ComplexBench-Edit line (one per target; see the module
+    docstring). ``override``: ``^k`` or ``^k,m`` (target(s), or an addition's anchor), a
+    relation, ``key=value`` (colour, style, with, what; ``_`` for spaces)."""
     fields: dict[str, Any] = {}
-    index = None
+    indices: list[int] = []
     for tok in override.split():
         if tok.startswith("^"):
-            index = int(tok[1:])
+            indices = [int(k) for k in tok[1:].split(",")]
         elif tok in PREDICATES:
             fields["relation"] = tok
         elif "=" in tok:
@@ -137,30 +152,37 @@ def _cbe_edit(step, override: str, objects: list[dict[str, Any]]) -> dict[str, A
             fields[k] = v.replace("_", " ")
         else:
             raise BuildError(f"cannot read {tok!r} in the step override {override!r}")
-    if index is None and step.op != "add":
-        same = [i for i, o in enumerate(objects) if o["label"] == _phrase(step.ori_obj)]
+    if not indices and step.op != "add":
+        same = [i for i, o in enumerate(objects) if o["label"] == _phrase(step.ori_obj).lower()]
         if len(same) != 1:
             raise BuildError(f"{len(same)} objects labelled {step.ori_obj!r}; name one with ^k")
-        index = same[0]
-    if index is not None and not 0 <= index < len(objects):
-        raise BuildError(f"^{index}: no such object")
-    oid = objects[index]["id"] if index is not None else None
+        indices = same
+    if any(not 0 <= i < len(objects) for i in indices):
+        raise BuildError(f"{override!r}: no such object")
+    ids = [objects[i]["id"] for i in indices]
     if step.op == "add":
-        if oid is None or "relation" not in fields:
+        if len(ids) != 1 or "relation" not in fields:
             raise BuildError(f"an addition needs '^anchor relation': {step.line!r}")
-        return {"op": "add", "what": fields.get("what", _phrase(step.new_obj)), "anchor": oid,
-                "relation": fields["relation"]}
-    edit: dict[str, Any] = {"op": step.op, "target": oid}
+        return [{"op": "add", "what": fields.get("what") or _added(step.line), "anchor": ids[0],
+                 "relation": fields["relation"]}]
+    edit: dict[str, Any] = {"op": step.op}
     if step.op == "replace":
-        edit["with"] = fields.get("with", _phrase(step.new_obj))
+        edit["with"] = fields.get("with") or _after(step.line, "to|with")
     elif step.op == "recolor":
-        words = [w for w in re.findall(r"[a-z]+", _after_to(step.line).lower()) if w in COLOR_NAMES]
+        words = [w for w in re.findall(r"[a-z]+", step.line.lower().rsplit(" to ", 1)[-1])
+                 if w in COLOR_NAMES]
         edit["color"] = fields.get("color") or (words[0] if len(words) == 1 else None)
         if edit["color"] is None:
             raise BuildError(f"no single palette colour in {step.line!r}; give color=")
     elif step.op == "restyle":
-        edit["style"] = fields.get("style", _after_to(step.line))
-    return edit
+        edit["style"] = fields.get("style") or _after(step.line, "to")
+    return [dict(edit, target=oid) for oid in ids]
+
+
+def _one_edit_category(edit: dict[str, Any]) -> str:
+    # one line left: an addition placed by its anchor is a relation case, the rest name their
+    # referent plainly (by label, sometimes with a position word)
+    return "relation" if edit["op"] == "add" else "attribute"
 
 
 def _cbe_case(spec: dict[str, Any], rec: Record) -> Case:
@@ -171,18 +193,20 @@ def _cbe_case(spec: dict[str, Any], rec: Record) -> Case:
     graph = build_graph(spec["objects"], 640, 480)
     lines, gold, left_out = [], [], []
     for step, override in zip(steps, overrides):
-        if step.op is None or override == "skip":
-            left_out.append(f"{step.edit_type} ({step.line!r})")
-            continue
-        lines.append(step.line)
-        gold.append(_cbe_edit(step, override, graph["objects"]))
-    stem = rec.id.split("-", 1)[1].rsplit("-", 1)[0]
-    note = f"ComplexBench-Edit {stem}/{rec.id.rsplit('-', 1)[1]}"
+        if step.op is None:
+            left_out.append(f"{step.edit_type}, no sceneedit op yet ({step.line!r})")
+        elif override.strip() == "skip":
+            left_out.append(f"{step.edit_type}, {CBE_SKIP} ({step.line!r})")
+        else:
+            lines.append(step.line)
+            gold += _cbe_edits(step, override, graph["objects"])
+    stem, key = rec.id[len("cbe-"):].rsplit("-", 1)
+    note = f"ComplexBench-Edit {stem}/{key}"
     if left_out:
-        note += "; lines left out (no sceneedit op yet): " + "; ".join(left_out)
-    return Case(id=rec.id, category="compound" if len(gold) > 1 else "implicit", source="photo",
-                graph=SceneGraph.from_dict(graph), instruction="\n".join(lines), gold=gold,
-                scene=f"complexbench-edit/{stem}", note=note)
+        note += "; lines left out: " + "; ".join(left_out)
+    return Case(id=rec.id, category="compound" if len(gold) > 1 else _one_edit_category(gold[0]),
+                source="photo", graph=SceneGraph.from_dict(graph), instruction="\n".join(lines),
+                gold=gold, scene=f"complexbench-edit/{stem}", note=note)
 
 
 def _specs() -> list[dict[str, Any]]:
