@@ -112,6 +112,8 @@ def test_refcocos_gold_is_the_object_at_the_gold_box(cases, specs):
         assert sum(o.box == target.box for o in c.graph.objects) == 1
         assert specs[c.id]["verb"] == corpus.verb_for(c.id, target.color)
         assert c.gold[0]["op"] == specs[c.id]["verb"].split(":")[0]
+        if c.gold[0]["op"] == "replace":   # never a `source` case: the thing is not in the scene
+            assert c.gold[0]["with"] not in {o.label for o in c.graph.objects}
     assert empty >= 10
     assert all(types[t] >= 10 for t in ("spatial", "attr", "verb", "exclude")), types
 

@@ -195,8 +195,10 @@ class _Layout:
         extent = {"L": a[2] - a[0], "R": a[2] - a[0], "A": a[3] - a[1], "B": a[3] - a[1]}
         for i in free:
             # the side with the most room per object, full-size slots first
-            d = max(AUTO_ORDER, key=lambda d: (min(1.0, room[d] / (extent[d] * (self.slots[(0, d)] + 1))),
-                                               -AUTO_ORDER.index(d)))
+            def fit(d: str) -> tuple[float, int]:
+                return (min(1.0, room[d] / (extent[d] * (self.slots[(0, d)] + 1))),
+                        -AUTO_ORDER.index(d))
+            d = max(AUTO_ORDER, key=fit)
             self.slots[(0, d)] += 1
             self.objs[i].place = {"dir": d, "slot": str(self.slots[(0, d)]), "danchor": "0",
                                   "gold": None, "rel": None, "frame": None, "box": None,

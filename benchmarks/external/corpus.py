@@ -115,7 +115,8 @@ def _refcocos_case(spec: dict[str, Any], rec: Record) -> Case:
 
 
 def _phrase(text: str) -> str:
-    return " ".join(w for w in text.strip().rstrip(".").split() if w.lower() not in ("the", "a", "an"))
+    words = text.strip().rstrip(".").split()
+    return " ".join(w for w in words if w.lower() not in ("the", "a", "an"))
 
 
 def _after(line: str, words: str) -> str:

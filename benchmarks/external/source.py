@@ -6,11 +6,11 @@ Each source record is named by a stable case id:
   ``annotation_id`` is stored beside our spec and checked, so a changed file is a loud error);
 * ComplexBench-Edit: ``cbe-<file stem>-<COCO image id>``, the file and the key of the record.
 
-Selection (done once; ``python -m benchmarks.external.select`` reprints it): records are ranked
-by ``sha256(SELECT_SEED + case id)``; RefCOCOS gives the first ``N_REFCOCOS`` targeted
-expressions and the first ``N_REFCOCOS_EMPTY`` no-target ones in that order, ComplexBench-Edit
-the first ``N_CBE_PER_FILE`` records of each file that have at least two steps sceneedit can
-express (``CBE_OPS``).
+Selection (done once; ``python -m benchmarks.external.source`` prints it with the wording):
+records are ranked by ``sha256(SELECT_SEED + case id)``; RefCOCOS gives the first
+``N_REFCOCOS`` targeted expressions and the first ``N_REFCOCOS_EMPTY`` no-target ones in that
+order, ComplexBench-Edit the first ``N_CBE_PER_FILE`` records of each file that have at least
+two steps sceneedit can express (``CBE_OPS``).
 """
 from __future__ import annotations
 
@@ -146,3 +146,23 @@ def selected_ids() -> list[str]:
         ids += [r.id for r in recs if r.id.startswith(f"cbe-{stem}-")
                 and sum(s.op is not None for s in r.steps) >= 2][:N_CBE_PER_FILE]
     return ids
+
+
+def main() -> None:
+    """Print the selected records with their wording and annotation (to write or review specs):
+    ``python -m benchmarks.external.source``."""
+    recs = records()
+    for cid in selected_ids():
+        r = recs[cid]
+        if r.source == "refcocos":
+            print(cid, r.raw["width"], r.raw["height"], r.raw["solution"], ",".join(r.types),
+                  "EMPTY" if r.empty else "", "|", r.expression)
+        else:
+            print(cid)
+            for s in r.steps:
+                print("   ", s.op or "--", "|", s.edit_type, "|", s.line, "|", s.ori_obj, "->",
+                      s.new_obj)
+
+
+if __name__ == "__main__":
+    main()

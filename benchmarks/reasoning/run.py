@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             ap.error(f"unknown case ids: {', '.join(unknown)}")
         cases = [c for c in cases if c.id in args.ids]
-    report = {"suite": args.suite, "cases": len(cases), "photo": len(photo), "synthetic": len(synth), "tiers": []}
+    report = {"suite": args.suite, "cases": len(cases), "photo": len(photo),
+              "synthetic": len(synth), "tiers": []}
     for tier in args.tiers:
         report["tiers"].append(run_tier(tier, cases, args.threads))
     suffix = "" if args.suite == "reasoning" else f"-{args.suite}"
