@@ -145,3 +145,14 @@ def test_split_is_stable_and_sealed_is_large_enough(cases):
         == ["dev", "sealed", "dev", "sealed"]
     assert {c.id: corpus.split_of(c.id) for c in sealed} == {c.id: "sealed" for c in sealed}
     assert Counter(c.category for c in sealed)["impossible"] >= 1
+
+
+def test_a_spec_that_does_not_fit_its_record_is_a_loud_error(cases, specs):
+    recs = source.records()
+    rc = dict(specs["rc-105"], annotation_id="000000000000_0")
+    with pytest.raises(corpus.SuiteError, match="data file changed"):
+        corpus._refcocos_case(rc, recs["rc-105"])
+    cbe_id = "cbe-COCO-three-obj-57725"   # "change the left clock ...": no object is labelled so
+    cbe = dict(specs[cbe_id], steps=["^0 on_top_of", "", "^2"])
+    with pytest.raises(builder.BuildError, match="0 objects labelled 'left clock'"):
+        corpus._cbe_case(cbe, recs[cbe_id])

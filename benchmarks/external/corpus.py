@@ -225,11 +225,12 @@ def _all_cases() -> tuple[Case, ...]:
         rec = recs.get(spec["id"])
         if rec is None:
             raise SuiteError(f"{spec['id']}: no such record in the external data")
+        build = _refcocos_case if rec.source == "refcocos" else _cbe_case
         try:
-            build = _refcocos_case if rec.source == "refcocos" else _cbe_case
-            cases.append(check_case(build(spec, rec)))
-        except (BuildError, ValueError) as exc:
-            raise SuiteError(f"{spec['id']}: {exc}") from None
+            case = build(spec, rec)
+        except (ValueError, KeyError) as exc:  # BuildError, or a spec missing a key
+            raise SuiteError(f"{spec['id']}: {exc!s}") from None
+        cases.append(check_case(case))
     return tuple(cases)
 
 
