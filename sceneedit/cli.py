@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 
@@ -228,6 +229,25 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Assemble the planner model if needed, load it and evaluate the planner's static prompt
+    prefix once, keeping its KV state on disk: every later process starts from it."""
+    from .reasoning.llm import get_llm
+    from .reasoning.planner import Planner
+
+    t0 = time.perf_counter()
+    llm = get_llm(args.llm, n_threads=args.threads)
+    t1 = time.perf_counter()
+    before = llm.stats.copy()
+    Planner(llm).prepare()
+    evaluated = llm.stats.prompt_tokens_evaluated - before.prompt_tokens_evaluated
+    how = (f"evaluated {evaluated} prompt tokens and saved their KV state" if evaluated
+           else "restored from disk")
+    print(f"ready: {llm.model_path.name} (model {t1 - t0:.1f} s; planner prefix "
+          f"{time.perf_counter() - t1:.1f} s, {how})")
+    return 0
+
+
 def cmd_refine(args: argparse.Namespace) -> int:
     from .io import load_image
     from .perception.refine import refine_graph
@@ -287,10 +307,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run(args)
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """A subcommand's parser that takes options between its positionals, as users type them:
+    ``sceneedit plan IMAGE --graph G "Remove the kettle."``. Plain ``parse_known_args`` stops
+    the positionals at the first option and calls the instruction unrecognised; the top-level
+    parser cannot use ``parse_intermixed_args`` itself (its subcommand positional takes the
+    rest), so each subcommand parser does."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._intermixing:   # parse_known_intermixed_args calls back in here
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sceneedit", description="Reasoning-heavy image edits: "
                                 "scene graphs, explicit atomic edits, typed brick workflows.")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_IntermixedParser)
 
     g = sub.add_parser("graph", help="perceive an image into a scene graph")
     g.add_argument("image")
@@ -371,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")
     m.set_defaults(fn=cmd_models)
+
+    pr = sub.add_parser("prepare", help="assemble the planner model and precompute its prompt "
+                        "prefix, so the first plan is as fast as later ones (setup runs it)")
+    pr.add_argument("--llm", default=None, help="small | default | PATH.gguf (default: "
+                    "$SCENEEDIT_LLM, else the best embedded model installed)")
+    pr.add_argument("--threads", type=int, default=None)
+    pr.set_defaults(fn=cmd_prepare)
 
     rf = sub.add_parser("refine", help="refine a scene graph until it holds what an "
                         "instruction names (prints each round's diff)")
