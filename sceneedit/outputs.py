@@ -29,7 +29,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -215,14 +215,16 @@ def _stage(target: Path, write: Writer) -> Path:
     return tmp
 
 
-def write_files(writes: Sequence[tuple[str | Path, Writer]] | Iterable[tuple[str | Path, Writer]],
-                what: str = "output") -> None:
-    """Write every ``(path, writer)`` or none: all temps are staged first, then renamed into
-    place. An OS error (full disk, read-only folder) becomes an InvalidInputError naming the
-    file, with every temp removed and every existing target unchanged."""
+def write_files(writes: Iterable[tuple[str | Path, Writer] | tuple[str | Path, Writer, str]]
+                ) -> None:
+    """Write every ``(path, writer[, what])`` or none: all temps are staged first, then renamed
+    into place. An OS error (full disk, read-only folder) becomes an InvalidInputError naming
+    the file (as ``what``, e.g. ``-o``), with every temp removed and every existing target
+    unchanged."""
     staged: list[tuple[Path, Path]] = []
     try:
-        for path, write in writes:
+        for path, write, *named in writes:
+            what = named[0] if named else "output"
             target = write_target(path)
             try:
                 staged.append((_stage(target, write), target))
@@ -268,7 +270,7 @@ class Outputs:
         for what, content in contents.items():
             if content is None or what not in self.paths:
                 continue
-            writes.append((self.paths[what], as_writer(content)))
+            writes.append((self.paths[what], as_writer(content), what))
         write_files(writes)
 
 
