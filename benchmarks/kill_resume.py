@@ -14,7 +14,8 @@ re-run to completion, and the checks:
   after each kill, every output was either the old content or the new complete file.
 
 Run:  PYTHONPATH=$PWD python benchmarks/kill_resume.py [--kills 10] [--seed 0]
-(exit status 1 when a check fails).
+(exit status 1 when a check fails); the table is also written to
+benchmarks/results/kill_resume.json.
 """
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+RESULTS = Path(__file__).resolve().parent / "results" / "kill_resume.json"
 
 
 def sceneedit(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -250,6 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         for note in r.notes:
             print(f"  {r.scenario}: {note}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"kills_per_scenario": args.kills, "items": args.items,
+                                   "seed": args.seed, "results": [
+                                       {**r.__dict__, "ok": r.ok} for r in results]},
+                                  indent=2) + "\n")
+    print(f"wrote {RESULTS}")
     print("mid-write: kills after which a temp file was on disk (the re-run removed it); torn: "
           "outputs that were neither old nor complete after a kill; stale: temps left after "
           "the re-run; skipped: reference outputs missing after it; clobbered: outputs that "

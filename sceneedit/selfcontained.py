@@ -158,8 +158,16 @@ class FolderItem:
 def _image_index(images_dir: Path) -> Callable[[str], Path | None]:
     """Find an image by sha256, decoding each file of the folder at most once."""
     from .io import load_image
+    from .outputs import contained
 
-    files = sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    def inside(p: Path) -> bool:  # a link leading out of the folder is not read
+        try:
+            return contained(images_dir, p.name, p.name) is not None
+        except InvalidInputError:
+            return False
+
+    files = sorted(p for p in images_dir.iterdir()
+                   if p.suffix.lower() in IMAGE_SUFFIXES and inside(p))
     known: dict[str, Path] = {}
     pending = iter(files)
 

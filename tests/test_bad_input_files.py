@@ -130,6 +130,18 @@ def test_plan_image_name_outside_the_images_folder_is_refused(capsys, work, scen
     assert snapshot(outside) == before
 
 
+def test_image_found_by_hash_is_never_a_link_leading_out(capsys, work, scene, folders):
+    plans, images, outside = folders
+    (images / "scene.png").unlink()
+    (images / "link.png").symlink_to(outside / "secret.png")  # the plan's pixels, outside
+    data = sealed_plan(work, scene)
+    del data["image_name"]
+    (plans / "p.json").write_text(json.dumps(data))
+    code, out, err = cli(capsys, "render", plans, "--images", images, "-o", work / "out")
+    assert code == 1 and "no image in" in out, (out, err)
+    assert not (work / "out" / "p.png").exists()
+
+
 def test_image_name_in_a_subfolder_is_allowed(capsys, work, scene, folders):
     plans, images, _ = folders
     (images / "sub").mkdir()
@@ -359,6 +371,14 @@ def test_batch_items_differing_only_by_id_all_get_outputs(capsys, work):
     assert "2 processed, 1 skipped" in out
     for i in ("a", "b", "c"):
         assert (work / "out" / "items" / i / "edited.png").is_file(), i
+
+
+def test_batch_dataset_line_nested_deeply_fails_alone(capsys, work):
+    good = json.dumps({"id": "a", "image": "scene.png", "instruction": "x", "plan": "plan.json"})
+    (work / "ds.jsonl").write_text(good + "\n" + '{"id": ' + deep_json(50_000) + "}\n")
+    code, out, err = cli(capsys, "batch", work / "ds.jsonl", "-o", work / "out", "--no-ray")
+    assert code == 1 and "Traceback" not in err, (out, err)
+    assert "nested too deeply" in out and (work / "out" / "items" / "a" / "edited.png").is_file()
 
 
 def test_batch_log_lines_without_key_are_skipped_not_fatal(capsys, work):
