@@ -4,14 +4,15 @@ folders the user gave.
 
 Rules (issue 13):
 
-* **Atomic.** Each file is written to a hidden temp beside it (``.NAME.PID.RANDOM.tmp``) and
+* **Atomic.** Each file is written to a hidden temp beside it (``.NAME.PID-HOST.RANDOM.tmp``) and
   renamed over the target, so a reader (or a kill -9) never sees half a file.
 * **As a group.** The outputs of one command (``graph --out --png``, ``render -o --workflow``)
   are all staged as temps first and renamed only when every one of them was written; a failure
   leaves none of them (and changes no existing one).
 * **Stale temps** from killed runs are removed by the next write of the same file: those whose
-  writer process is gone, or, for temps without a process id (older sceneedit versions), those
-  older than ``STALE_SECONDS``. A live writer's temp is never touched, so concurrent runs are safe.
+  writer process on this host is gone; those without a process id (older sceneedit versions)
+  older than ``STALE_SECONDS``; another host's (a shared folder) older than
+  ``OTHER_HOST_SECONDS``. A live writer's temp is never touched, so concurrent runs are safe.
 * **Modes follow umask**: a new file gets ``0666 & ~umask`` (temps are created with 0666 and the
   kernel applies the umask), a replaced file keeps its mode.
 * **Symlinks are written through**: ``-o link.png`` replaces the file the link points to and
@@ -26,7 +27,9 @@ from __future__ import annotations
 import errno
 import glob
 import os
+import re
 import secrets
+import socket
 import stat
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -42,6 +45,8 @@ Writer = Callable[[BinaryIO], None]
 STALE_SECONDS = 60.0
 # A temp whose process id is alive is kept unless it is this old (the id was reused).
 REUSED_PID_SECONDS = 24 * 3600.0
+# Another host's writer cannot be asked whether it is alive: its temp is judged by age alone.
+OTHER_HOST_SECONDS = 3600.0
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 _HINTS = {
@@ -150,6 +155,9 @@ def contained(root: str | Path, name: object, field: str) -> Path:
 
 # ---- stale temps -------------------------------------------------------------------------------
 
+_HOST = re.sub(r"[^A-Za-z0-9_]+", "_", socket.gethostname())[:40] or "host"
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -168,12 +176,14 @@ def _is_stale(tmp: Path, now: float) -> bool:
     except OSError:
         return False
     parts = tmp.name[:-len(".tmp")].rsplit(".", 2)
-    if len(parts) == 3 and parts[1].isdigit():
-        pid = int(parts[1])
-        if pid == os.getpid():
-            return False
-        return not _pid_alive(pid) or age > REUSED_PID_SECONDS
-    return age > STALE_SECONDS
+    pid, _, host = parts[1].partition("-") if len(parts) == 3 else ("", "", "")
+    if not pid.isdigit():
+        return age > STALE_SECONDS
+    if host != _HOST:
+        return age > OTHER_HOST_SECONDS
+    if int(pid) == os.getpid():
+        return False
+    return not _pid_alive(int(pid)) or age > REUSED_PID_SECONDS
 
 
 def clean_stale_temps(folder: str | Path, name: str) -> int:
@@ -196,7 +206,7 @@ def _stage(target: Path, write: Writer) -> Path:
     """Write a temp beside ``target`` holding the new content; return its path."""
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(target.parent, target.name)
-    tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp = target.parent / f".{target.name}.{os.getpid()}-{_HOST}.{secrets.token_hex(4)}.tmp"
     # 0666: the kernel applies the umask, as for any new file; a replaced file keeps its mode
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
@@ -221,23 +231,34 @@ def write_files(writes: Iterable[tuple[str | Path, Writer] | tuple[str | Path, W
     into place. An OS error (full disk, read-only folder) becomes an InvalidInputError naming
     the file (as ``what``, e.g. ``-o``), with every temp removed and every existing target
     unchanged."""
-    staged: list[tuple[Path, Path]] = []
+    planned = [(Path(path), write, named[0] if named else "output")
+               for path, write, *named in writes]
+    for path, _, what in planned:  # nothing is written when any of them cannot be
+        check_output_path(path, what)
+    staged: list[tuple[Path, Path, Path, str]] = []
     try:
-        for path, write, *named in writes:
-            what = named[0] if named else "output"
+        for path, write, what in planned:
             target = write_target(path)
             try:
-                staged.append((_stage(target, write), target))
+                staged.append((_stage(target, write), target, path, what))
             except OSError as exc:
-                if exc.filename is None or str(exc.filename).startswith(str(target.parent / ".")):
-                    exc.filename = str(path)
-                raise InvalidInputError(describe_os_error(exc, f"cannot write {what}")) from None
-        for tmp, target in staged:
-            os.replace(tmp, target)
+                raise InvalidInputError(_write_error(exc, path, what)) from None
+        for tmp, target, path, what in staged:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise InvalidInputError(_write_error(exc, path, what)) from None
     except BaseException:
-        for tmp, _ in staged:
+        for tmp, *_ in staged:
             tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_error(exc: OSError, path: Path, what: str) -> str:
+    """The message for a failed write, naming the output rather than its hidden temp."""
+    if exc.filename is None or Path(str(exc.filename)).name.startswith("."):
+        exc.filename = str(path)
+    return describe_os_error(exc, f"cannot write {what}")
 
 
 class Outputs:

@@ -485,18 +485,22 @@ def test_modes_follow_umask_and_are_kept(capsys, work):
 def test_stale_temps_of_killed_runs_are_removed_live_ones_kept(capsys, work):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = work / f".out.png.{dead.pid}.0badc0de.tmp"
+    host = outputs._HOST
+    stale = work / f".out.png.{dead.pid}-{host}.0badc0de.tmp"
     legacy = work / ".out.png.k3j_x9q2.tmp"          # mkstemp name of older versions
-    live = work / f".out.png.{os.getppid()}.0ddba11.tmp"  # a writer that is still running
-    other = work / f".other.png.{dead.pid}.0badc0de.tmp"  # another file's: not ours to judge
-    for p in (stale, legacy, live, other):
+    live = work / f".out.png.{os.getppid()}-{host}.0ddba11.tmp"  # a writer still running
+    remote = work / f".out.png.{dead.pid}-elsewhere.0ddba11.tmp"  # another host's: by age only
+    other = work / f".other.png.{dead.pid}-{host}.0badc0de.tmp"  # another file's: not judged
+    for p in (stale, legacy, live, remote, other):
         p.write_bytes(b"x" * 1000)
     old = time.time() - 2 * outputs.STALE_SECONDS
     os.utime(legacy, (old, old))
+    os.utime(remote, (old, old))
     assert cli(capsys, *render_args(work, "out.png"))[0] == 0
     assert not stale.exists() and not legacy.exists()
-    assert live.exists() and other.exists()
-    assert not [p for p in work.iterdir() if p.name.startswith(".out.png.") and p != live]
+    assert live.exists() and remote.exists() and other.exists()
+    assert sorted(p for p in work.iterdir() if p.name.startswith(".out.png.")) == \
+        sorted([live, remote])
 
 
 def test_a_young_temp_without_pid_is_kept(work):
@@ -519,3 +523,19 @@ def test_sam_checkpoint_with_pickled_objects_is_refused(tmp_path):
     torch.save({"image_encoder.x": torch.zeros(1), "payload": _NotATensor()}, path)
     with pytest.raises(InvalidInputError, match="not a plain weights file"):
         OriginalSamSegmenter(path, device="cpu").load()
+
+
+def test_every_atomic_write_checks_its_path(tmp_path):
+    """Writers that do not go through a command's ``Outputs`` (eval reports, batch records)
+    get the same checks: a folder or a path below a file is refused before anything is
+    written."""
+    from sceneedit.io import write_text_atomic
+
+    (tmp_path / "report.json").mkdir()
+    (tmp_path / "file").write_text("x")
+    before = snapshot(tmp_path)
+    with pytest.raises(InvalidInputError, match="is a folder"):
+        write_text_atomic(tmp_path / "report.json", "{}")
+    with pytest.raises(InvalidInputError, match="is a file, not a folder"):
+        write_text_atomic(tmp_path / "file" / "deeper" / "report.json", "{}")
+    assert snapshot(tmp_path) == before
