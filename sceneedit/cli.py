@@ -126,7 +126,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         out = render_selfcontained(plan, image, graph, overrides=_render_overrides(args),
                                    runtime=runtime, progress=_progress)
     outputs.write({"-o": image_writer(args.output, out.image),
-                   "--workflow": out.workflow.to_json() + "\n"})
+                   "--workflow": out.workflow.to_json() + "\n" if args.workflow else None})
     changed = int((out.image != image).any(axis=2).sum())
     print(f"{len(plan.edits)} edit(s), {len(out.workflow.nodes)} brick calls, "
           f"{out.trace.seconds * 1000:.0f} ms; {changed} pixels changed, all inside the "
