@@ -26,17 +26,25 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
     return graph
 
 
+def _outputs(args: argparse.Namespace, **inputs):
+    """The command's output files, checked against its ``inputs`` before any work is done."""
+    from .outputs import Outputs
+
+    return Outputs(inputs, overwrite_input=getattr(args, "overwrite_input", False))
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .io import load_image, save_image
+    from .io import image_writer, load_image
 
     from .perception.foundation.cli_support import perceive_with_options
 
+    outputs = _outputs(args, IMAGE=args.image)
+    outputs.add("--out", args.out)
+    outputs.add("--png", args.png, image=True)
     image = load_image(args.image)
     graph = perceive_with_options(image, args)
-    if args.out:
-        graph.save(args.out)
-    if args.png:
-        save_image(args.png, graph.render(image))
+    outputs.write({"--out": graph.to_json() + "\n" if args.out else None,
+                   "--png": image_writer(args.png, graph.render(image)) if args.png else None})
     if not args.out:
         print(graph.to_json())
     else:
@@ -72,11 +80,13 @@ def _print_warnings(command: str):
 
 
 def _render_folder(args: argparse.Namespace, runtime) -> int:
-    from .errors import InvalidInputError
+    from .errors import InvalidInputError, UnsafePathError
+    from .outputs import check_output_folder
     from .selfcontained import render_folder
 
     if not args.images:
         raise InvalidInputError("rendering a folder of plans needs --images DIR")
+    check_output_folder(args.output, "-o")
 
     def report(item) -> None:
         state = f"-> {item.output}" if item.error is None else f"FAILED: {item.error}"
@@ -87,13 +97,15 @@ def _render_folder(args: argparse.Namespace, runtime) -> int:
     failed = sum(item.error is not None for item in items)
     print(f"{len(items) - failed}/{len(items)} plan(s) rendered -> {args.output} "
           f"(render-summary.json)")
+    if any(item.error_class == UnsafePathError.__name__ for item in items):
+        return 2  # a plan named a file outside the given folders: refused, not just failed
     return 1 if failed else 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .diffusion.runtime import DiffusionRuntime
     from .errors import InvalidInputError
-    from .io import load_image, save_image, write_text_atomic
+    from .io import image_writer, load_image
     from .plan import Plan
     from .selfcontained import render_selfcontained
 
@@ -104,6 +116,9 @@ def cmd_render(args: argparse.Namespace) -> int:
             return _render_folder(args, runtime)
     if not args.image:
         raise InvalidInputError("give --image IMAGE (or a folder of plans with --images DIR)")
+    outputs = _outputs(args, PLAN=args.plan, IMAGE=args.image, GRAPH=args.graph)
+    outputs.add("-o", args.output, image=True)
+    outputs.add("--workflow", args.workflow)
     plan = Plan.load(args.plan)
     image = load_image(args.image)
     graph = None if (plan.graph is not None and not args.graph) else \
@@ -111,9 +126,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     with _print_warnings("render"):
         out = render_selfcontained(plan, image, graph, overrides=_render_overrides(args),
                                    runtime=runtime, progress=_progress)
-    save_image(args.output, out.image)
-    if args.workflow:
-        write_text_atomic(args.workflow, out.workflow.to_json() + "\n")
+    outputs.write({"-o": image_writer(args.output, out.image),
+                   "--workflow": out.workflow.to_json() + "\n" if args.workflow else None})
     changed = int((out.image != image).any(axis=2).sum())
     print(f"{len(plan.edits)} edit(s), {len(out.workflow.nodes)} brick calls, "
           f"{out.trace.seconds * 1000:.0f} ms; {changed} pixels changed, all inside the "
@@ -124,13 +138,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .io import save_image
+    from .io import image_writer
     from .synthetic import generate_scene
 
+    outputs = _outputs(args)
+    outputs.add("-o", args.output, image=True)
+    outputs.add("--graph", args.graph)
     scene = generate_scene(args.seed, n_objects=args.objects)
-    save_image(args.output, scene.image)
-    if args.graph:
-        scene.graph.save(args.graph)
+    outputs.write({"-o": image_writer(args.output, scene.image),
+                   "--graph": scene.graph.to_json() + "\n"})
     print(scene.graph.to_text())
     return 0
 
@@ -168,6 +184,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise InvalidInputError("give an IMAGE or --graph GRAPH.json")
     if args.self_contained and args.image is None:
         raise InvalidInputError("--self-contained records the image's hash: give the IMAGE")
+    outputs = _outputs(args, IMAGE=args.image, GRAPH=args.graph)
+    outputs.add("-o", args.output)
     image = None
     if args.image is not None:
         from .io import load_image
@@ -198,9 +216,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
         from .selfcontained import seal_plan
 
         config = RenderConfig().updated(_render_overrides(args))
-        seal_plan(plan, image, graph, config, image_name=Path(args.image).name).save(args.output)
+        sealed = seal_plan(plan, image, graph, config, image_name=Path(args.image).name)
+        outputs.write({"-o": sealed.to_json() + "\n"})
     elif args.output:
-        plan.model_copy(update={"graph": graph if args.embed_graph else None}).save(args.output)
+        kept = plan.model_copy(update={"graph": graph if args.embed_graph else None})
+        outputs.write({"-o": kept.to_json() + "\n"})
     return 0
 
 
@@ -252,6 +272,8 @@ def cmd_refine(args: argparse.Namespace) -> int:
     from .io import load_image
     from .perception.refine import refine_graph
 
+    outputs = _outputs(args, IMAGE=args.image, GRAPH=args.graph)
+    outputs.add("--out", args.out)
     image = load_image(args.image)
     graph = _load_graph_for(image, args.graph)
     annotator = None
@@ -262,8 +284,7 @@ def cmd_refine(args: argparse.Namespace) -> int:
     result = refine_graph(graph, image, args.instruction, planner_missing=args.missing,
                           max_rounds=args.rounds, annotator=annotator)
     print(result.summary())
-    if args.out:
-        result.graph.save(args.out)
+    outputs.write({"--out": result.graph.to_json() + "\n"})
     return 0
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -299,6 +320,11 @@ def _add_render_settings(p: argparse.ArgumentParser) -> None:
                    "coarse-to-fine refinement (default 0.6)")
     s.add_argument("--guidance", type=float, help="guidance scale (default 7.5)")
     s.add_argument("--resolution", type=int, help="side the model works at (default: native)")
+
+
+def _add_overwrite_input(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--overwrite-input", action="store_true", help="allow an output to replace "
+                   "one of the command's input files (refused otherwise)")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -350,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--device", help="cpu | cuda | cuda:N (default: cuda when available)")
     g.add_argument("--dtype", choices=("float32", "float16", "bfloat16"),
                    help="model precision (default: float32 on cpu, half on cuda)")
+    _add_overwrite_input(g)
     g.set_defaults(fn=cmd_graph)
 
     r = sub.add_parser("render", help="execute a plan (interchange format) on an image, or a "
@@ -371,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("--weights", help="local folder holding the plan's diffusion model here")
     r.add_argument("--workflow", help="also write the compiled workflow JSON here")
     r.add_argument("--explain", action="store_true", help="print the per-step trace")
+    _add_overwrite_input(r)
     r.set_defaults(fn=cmd_render)
 
     gen = sub.add_parser("generate", help="make a synthetic scene with its ground-truth graph")
@@ -405,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="store graph, image hash, render settings and compiled workflow in the "
                     "plan: `sceneedit render` reproduces it on any machine")
     _add_render_settings(pl)
+    _add_overwrite_input(pl)
     pl.set_defaults(fn=cmd_plan)
 
     m = sub.add_parser("models", help="list the configured models and whether they are here")
@@ -429,11 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "(repeatable; replaces the instruction's own phrases)")
     rf.add_argument("--depth-model", help="transformers depth-estimation model (directory or "
                     "cached HF id) to set object depth and in_front_of/behind")
+    _add_overwrite_input(rf)
     rf.set_defaults(fn=cmd_refine)
 
     from .editor.cli import add_parser as add_edit_parser
 
     add_edit_parser(sub)
+    _add_overwrite_input(sub.choices["edit"])
     sub.choices["edit"].set_defaults(fn=cmd_edit)
 
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
@@ -481,11 +512,23 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .errors import SceneEditError
 
+    def error(message: str) -> int:
+        print(f"sceneedit {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
     try:
         return args.fn(args)
     except SceneEditError as exc:
-        print(f"sceneedit {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return error(str(exc))
+    except OSError as exc:  # what a command did not name itself: still one line, no traceback
+        from .outputs import describe_os_error
+
+        return error(describe_os_error(exc))
+    except RecursionError:
+        return error("an input document is nested too deeply to read (JSON nesting "
+                     "deeper than a few hundred levels is not a scene graph or plan)")
+    except MemoryError:
+        return error("out of memory: the input is too large for this machine")
     except KeyboardInterrupt:
         return 130
 

@@ -18,9 +18,14 @@ def _progress(stage: str, message: str) -> None:
 
 def run_edit(args: argparse.Namespace) -> int:
     from ..errors import SceneEditError
-    from ..io import load_image, save_image
+    from ..io import image_writer, load_image
+    from ..outputs import Outputs
     from .editor import Editor
 
+    outputs = Outputs({"IMAGE": args.image, "--mask": args.mask, "--graph": args.graph},
+                      overwrite_input=getattr(args, "overwrite_input", False))
+    outputs.add("-o", args.output, image=True)
+    outputs.add("--save-plan", args.save_plan)
     image = load_image(args.image)
     mask = load_image(args.mask).any(axis=2) if args.mask else None
     graph = None
@@ -37,9 +42,9 @@ def run_edit(args: argparse.Namespace) -> int:
         print(result.explain())
     if result.status == "unresolved":
         raise SceneEditError(f"nothing written: {result.message}")
-    save_image(args.output, result.image)
-    if args.save_plan:
-        result.plan.model_copy(update={"graph": result.graph}).save(args.save_plan)
+    outputs.write({"-o": image_writer(args.output, result.image),
+                   "--save-plan": result.plan.model_copy(update={"graph": result.graph}).to_json()
+                   + "\n"})
     changed = int((result.image != image).any(axis=2).sum())
     print(f"{result.status}: {result.message}; {len(result.plan.edits)} edit(s), {changed} "
           f"pixels changed inside a {int(result.footprint.sum())}-pixel footprint -> "
