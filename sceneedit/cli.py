@@ -436,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import SceneEditError
 
     try:
-        return args.fn(args)
+        with _print_warnings(args.command):  # e.g. how an image was decoded, one line each
+            return args.fn(args)
     except SceneEditError as exc:
         print(f"sceneedit {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -22,7 +22,8 @@ def run_edit(args: argparse.Namespace) -> int:
     from .editor import Editor
 
     image = load_image(args.image)
-    mask = load_image(args.mask).any(axis=2) if args.mask else None
+    # transparent = not selected, so a mask's alpha is composited on black
+    mask = load_image(args.mask, background=(0, 0, 0)).any(axis=2) if args.mask else None
     graph = None
     if args.graph:
         from ..scene import SceneGraph
