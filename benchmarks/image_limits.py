@@ -24,15 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image
-
-from sceneedit.synthetic import generate_scene
-
 RESULTS = Path(__file__).resolve().parent / "results" / "image_limits.json"
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _scene_at(megapixels: float, folder: Path, seed: int) -> tuple[Path, int]:
+    from PIL import Image
+
+    from sceneedit.synthetic import generate_scene
+
     scene = generate_scene(seed)
     base = Image.fromarray(scene.image)
     scale = (megapixels * 1e6 / (base.width * base.height)) ** 0.5
@@ -42,14 +42,17 @@ def _scene_at(megapixels: float, folder: Path, seed: int) -> tuple[Path, int]:
     return path, size[0] * size[1]
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "SCENEEDIT_MAX_PIXELS": str(10**10), "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+
+
 def _graph_run(image: Path, out: Path) -> tuple[float, int, int]:
     """(seconds, peak RSS bytes, exit code) of one ``sceneedit graph`` process."""
-    env = {**os.environ, "SCENEEDIT_MAX_PIXELS": str(10**10), "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "sceneedit", "graph", str(image), "--out",
-                             str(out)], env=env, stdout=subprocess.DEVNULL,
+                             str(out)], env=_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
@@ -62,7 +65,12 @@ def main() -> None:
     ap.add_argument("--sizes", default="4,16,25,36,64", help="megapixels, comma-separated")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--make", nargs=2, metavar=("MP", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.make:  # the child that writes one scaled scene
+        path, n = _scene_at(float(args.make[0]), Path(args.make[1]), args.seed)
+        print(path, n)
+        return
     sizes = [0.0] + [float(s) for s in args.sizes.split(",")]  # 0: the native scene, baseline
 
     runs: dict[float, list[tuple[float, int]]] = {s: [] for s in sizes}
@@ -70,8 +78,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         images = {}
-        for s in sizes:
-            images[s], pixels[s] = _scene_at(s or 512 * 384 / 1e6, folder, args.seed)
+        for s in sizes:  # in a child: the parent's memory would count in each graph's peak
+            made = subprocess.run([sys.executable, __file__, "--make", str(s or 512 * 384 / 1e6),
+                                   str(folder), "--seed", str(args.seed)], env=_env(),
+                                  check=True, capture_output=True, text=True).stdout.split()
+            images[s], pixels[s] = Path(made[0]), int(made[1])
         for r in range(args.repeats):
             for s in sizes:
                 seconds, rss, code = _graph_run(images[s], folder / "graph.json")

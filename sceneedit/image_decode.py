@@ -165,13 +165,14 @@ def _grey_to_8bit(p: Path, arr: np.ndarray, mode: str) -> np.ndarray:
                 "only [0, 1] is understood: tone-map it to an 8-bit image first")
         return np.rint(arr * 255.0).astype(np.uint8)
     if arr.min() < 0 or arr.max() > 65535:
-        raise InvalidInputError(f"image {p} is 32-bit integer with values {arr.min()}..{arr.max()}; "
-                                "only 16-bit (0..65535) is understood: convert it to 8 bits first")
+        raise InvalidInputError(f"image {p} is 32-bit integer with values {arr.min()}.."
+                                f"{arr.max()}; only 16-bit (0..65535) is understood: convert it "
+                                "to 8 bits first")
     return ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
 
 
 def _cmyk_to_rgb(im):
-    """Through the file's ICC profile (what print software and viewers do), else Pillow's formula."""
+    """Through the file's ICC profile (what viewers do), else Pillow's formula."""
     icc = im.info.get("icc_profile")
     if icc:
         from io import BytesIO

@@ -298,7 +298,8 @@ def test_palette_with_a_transparent_index(tmp_path, suffix):
 
 
 def test_rgb_colour_key_transparency(tmp_path):
-    Image.fromarray(_marked()).save(tmp_path / "key.png", transparency=tuple(_marked()[0, 0].tolist()))
+    key = tuple(_marked()[0, 0].tolist())
+    Image.fromarray(_marked()).save(tmp_path / "key.png", transparency=key)
     pixels, _ = decoded(tmp_path / "key.png")
     assert pixels[0, 0].tolist() == [255, 255, 255]
     assert (pixels.reshape(-1, 3)[1:] == _marked().reshape(-1, 3)[1:]).all()
@@ -381,3 +382,13 @@ def test_lab_is_refused_not_misread(tmp_path):
 def test_plain_rgb_is_unchanged(tmp_path, scene_png):
     pixels, notes = decoded(scene_png)
     assert (pixels == np.asarray(Image.open(scene_png))).all() and notes == []
+
+
+def test_the_docs_example_runs():
+    import re
+
+    text = (ROOT / "docs" / "images.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "docs/images.md", "exec"), {})
