@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,10 @@ MAX_PIXELS_ENV = "SCENEEDIT_MAX_PIXELS"
 # White, as a page or a browser shows a transparent picture; black would invent dark objects.
 TRANSPARENT_BACKGROUND: tuple[int, int, int] = (255, 255, 255)
 
+# What Pillow's parsers raise on malformed headers, chunks and tags (UnidentifiedImageError is
+# an OSError).
+_MALFORMED = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError,
+              ZeroDivisionError, struct.error)
 _GREY_16BIT = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
 
 
@@ -68,8 +73,6 @@ def too_large_message(what: str, pixels: int, limit: int, size: str = "") -> str
 def decode_image(path: str | Path, max_pixels: int | None = None,
                  background: tuple[int, int, int] = TRANSPARENT_BACKGROUND) -> DecodedImage:
     """Decode ``path`` to HxWx3 uint8 RGB, or raise ``InvalidInputError`` saying why not."""
-    from PIL import Image, UnidentifiedImageError
-
     p = Path(path)
     limit = max_image_pixels() if max_pixels is None else max_pixels
     if not p.is_file():
@@ -84,7 +87,7 @@ def decode_image(path: str | Path, max_pixels: int | None = None,
     except MemoryError:
         raise InvalidInputError(f"image {p}: not enough memory to decode it; downscale it or "
                                 f"lower {MAX_PIXELS_ENV}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    except _MALFORMED as exc:
         raise InvalidInputError(f"image {p} cannot be decoded (corrupt or not an image): {exc}") \
             from None
 
@@ -130,8 +133,11 @@ def _to_rgb(p: Path, im, background: tuple[int, int, int]) -> DecodedImage:
     from PIL import ImageOps
 
     notes: list[str] = []
-    orientation = im.getexif().get(0x0112, 1)
-    if orientation not in (1, None):
+    try:
+        orientation = im.getexif().get(0x0112, 1)
+    except _MALFORMED:  # a broken EXIF block: viewers show the pixels as stored, so do we
+        orientation = 1
+    if orientation in (2, 3, 4, 5, 6, 7, 8):  # other values are invalid: viewers ignore them
         im = ImageOps.exif_transpose(im)
         notes.append(f"EXIF orientation {orientation} applied (the picture a viewer shows)")
     mode = im.mode
@@ -145,13 +151,15 @@ def _to_rgb(p: Path, im, background: tuple[int, int, int]) -> DecodedImage:
         raise InvalidInputError(f"image {p} is in CIELAB colour; convert it to RGB first")
     if mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info:
         rgba = np.asarray(im.convert("RGBA"))
-        alpha = rgba[:, :, 3:].astype(np.float32) / 255.0
-        if (alpha < 1).any():
-            bg = np.asarray(background, dtype=np.float32)
-            rgb = rgba[:, :, :3] * alpha + bg * (1 - alpha)
-            notes.append(f"{int((alpha < 1).sum()):,} transparent or translucent pixels "
-                         f"composited on RGB{tuple(background)}")
-            return DecodedImage(np.rint(rgb).astype(np.uint8), tuple(notes))
+        see_through = int((rgba[:, :, 3] < 255).sum())
+        if see_through:
+            # integer "over" (255 * 255 + 127 fits uint16): 12 bytes a pixel, not float32's 36
+            alpha = rgba[:, :, 3:].astype(np.uint16)
+            bg = np.asarray(background, dtype=np.uint16)
+            rgb = (rgba[:, :, :3] * alpha + bg * (255 - alpha) + 127) // 255
+            notes.append(f"{see_through:,} transparent or translucent pixels composited on "
+                         f"RGB{tuple(background)}")
+            return DecodedImage(rgb.astype(np.uint8), tuple(notes))
         return DecodedImage(np.ascontiguousarray(rgba[:, :, :3]), tuple(notes))
     return DecodedImage(np.asarray(im.convert("RGB")), tuple(notes))
 

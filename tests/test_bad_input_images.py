@@ -246,6 +246,18 @@ def test_exif_orientation_is_applied(tmp_path, orientation, upright):
     assert any(f"EXIF orientation {orientation} applied" in n for n in notes)
 
 
+@pytest.mark.parametrize("junk", [b"MM\x00*garbage", b"II*\x00\x08\x00\x00\x00\xff\xff", b"\0"])
+def test_a_broken_exif_block_is_ignored_like_a_viewer_does(tmp_path, junk):
+    Image.fromarray(_marked()).save(tmp_path / "x.png")
+    data = (tmp_path / "x.png").read_bytes()
+    at = data.index(b"IDAT") - 4
+    exif = (struct.pack(">I", len(junk)) + b"eXIf" + junk
+            + struct.pack(">I", zlib.crc32(b"eXIf" + junk) & 0xFFFFFFFF))
+    (tmp_path / "broken.png").write_bytes(data[:at] + exif + data[at:])
+    pixels, notes = decoded(tmp_path / "broken.png")
+    assert (pixels == _marked()).all() and notes == []
+
+
 def test_graph_frame_of_an_exif_rotated_photo_is_upright(tmp_path, scene_png):
     exif = Image.Exif()
     exif[0x0112] = 6
