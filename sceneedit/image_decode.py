@@ -27,9 +27,9 @@ import numpy as np
 
 from .errors import InvalidInputError
 
-# Measured with ``python -m benchmarks.image_limits`` (classical ``graph``, see docs/limits.md):
-# peak memory grows ~73 bytes per pixel and time ~0.45 s per megapixel, so 64 MP needs ~4.7 GB
-# and ~30 s. 25 MP (a 5000x5000 photo, every common phone camera) stays under ~2 GB.
+# Measured with ``python benchmarks/image_limits.py`` (classical ``graph``, docs/images.md):
+# peak memory is ~100 bytes per pixel at every size (64 MP: 6.1 GiB; 25 MP: 2.5 GiB), time
+# grows in proportion too. 25 MP keeps 6000x4000 camera photos and every common phone camera.
 DEFAULT_MAX_PIXELS = 25_000_000
 MAX_PIXELS_ENV = "SCENEEDIT_MAX_PIXELS"
 # White, as a page or a browser shows a transparent picture; black would invent dark objects.
@@ -67,7 +67,8 @@ def too_large_message(what: str, pixels: int, limit: int, size: str = "") -> str
     """One message for every place that refuses an image for its size (files and graphs)."""
     shown = f"{size} = {pixels:,}" if size else f"{pixels:,}"
     return (f"{what} is {shown} pixels, more than the limit of {limit:,}; downscale it, or raise "
-            f"the limit with {MAX_PIXELS_ENV}={pixels} (about 75 bytes of memory per pixel)")
+            f"the limit with {MAX_PIXELS_ENV}={pixels} (`graph` needs about 100 bytes of memory "
+            "a pixel)")
 
 
 def decode_image(path: str | Path, max_pixels: int | None = None,

@@ -159,14 +159,16 @@ def test_a_limit_above_pillows_own_replaces_its_bomb_error(tmp_path, monkeypatch
     # Pillow raises its DecompressionBombError past 179 MP; a user who allowed 200 MP gets the
     # file read (here: found truncated), not Pillow's refusal.
     bomb = header_bomb(tmp_path / "b.png", 15_000, 13_000)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # restored after
     monkeypatch.setenv(MAX_PIXELS_ENV, "200000000")
     with pytest.raises(InvalidInputError, match="cannot be decoded"):
         load_image(bomb)
+    assert Image.MAX_IMAGE_PIXELS == 200_000_000
 
 
-def test_the_default_limit_is_the_one_constant():
-    assert MAX_IMAGE_PIXELS == DEFAULT_MAX_PIXELS == 25_000_000
-    assert os.environ.get(MAX_PIXELS_ENV) or max_image_pixels() == DEFAULT_MAX_PIXELS
+def test_the_default_limit_is_the_one_constant(monkeypatch):
+    monkeypatch.delenv(MAX_PIXELS_ENV, raising=False)
+    assert MAX_IMAGE_PIXELS == DEFAULT_MAX_PIXELS == max_image_pixels() == 25_000_000
 
 
 # ---------------------------------------------------------------- decoding (item 10)
@@ -321,7 +323,8 @@ def test_a_transparent_mask_area_is_not_selected(tmp_path):
     rgba = np.zeros((2, 2, 4), np.uint8)
     rgba[0, 0] = (255, 255, 255, 255)  # the selected pixel; the rest is transparent
     Image.fromarray(rgba).save(tmp_path / "mask.png")
-    mask = load_image(tmp_path / "mask.png", background=(0, 0, 0)).any(axis=2)
+    with pytest.warns(ImageDecodeWarning, match=r"3 transparent .* on RGB\(0, 0, 0\)"):
+        mask = load_image(tmp_path / "mask.png", background=(0, 0, 0)).any(axis=2)
     assert mask.tolist() == [[True, False], [False, False]]
 
 
