@@ -517,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     try:
-        return args.fn(args)
+        with _print_warnings(args.command):  # e.g. how an image was decoded, one line each
+            return args.fn(args)
     except SceneEditError as exc:
         return error(str(exc))
     except OSError as exc:  # what a command did not name itself: still one line, no traceback

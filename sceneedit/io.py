@@ -7,9 +7,12 @@ import numpy as np
 
 from .errors import InvalidInputError
 from .outputs import as_writer, describe_os_error, image_format, write_files
+# Larger images are refused rather than risking memory exhaustion (a decompression bomb): the
+# default is image_decode's; ``max_image_pixels()`` is the limit with $SCENEEDIT_MAX_PIXELS.
+from .image_decode import DEFAULT_MAX_PIXELS as MAX_IMAGE_PIXELS  # noqa: F401
+from .image_decode import (TRANSPARENT_BACKGROUND, ImageDecodeWarning, decode_image,
+                           max_image_pixels)  # noqa: F401
 
-# Larger images are refused rather than risking memory exhaustion (a decompression bomb).
-MAX_IMAGE_PIXELS = 64_000_000
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
 
@@ -30,27 +33,17 @@ def read_text(path: str | Path, what: str) -> str:
         raise InvalidInputError(describe_os_error(exc, f"cannot read {what} file")) from None
 
 
-def load_image(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
-    """Load an image file as an RGB uint8 array, refusing corrupt and oversized files."""
-    from PIL import Image, UnidentifiedImageError
+def load_image(path: str | Path, max_pixels: int | None = None,
+               background: tuple[int, int, int] = TRANSPARENT_BACKGROUND) -> np.ndarray:
+    """Load an image file as an RGB uint8 array, decoded as a careful viewer shows it
+    (``image_decode``); corrupt, oversized (``max_pixels``, default ``max_image_pixels()``) and
+    animated files are refused. Transparency is composited on ``background`` with a warning."""
+    import warnings
 
-    p = Path(path)
-    if not p.is_file():
-        raise InvalidInputError(f"image file not found: {p}")
-    try:
-        with Image.open(p) as im:
-            w, h = im.size
-            if w * h > max_pixels:
-                raise InvalidInputError(
-                    f"image {p} is {w}x{h} = {w * h} pixels, more than the limit of {max_pixels}; "
-                    "downscale it first")
-            im.load()
-            return np.asarray(im.convert("RGB"))
-    except InvalidInputError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidInputError(f"image {p} cannot be decoded (corrupt or not an image): {exc}") \
-            from None
+    decoded = decode_image(path, max_pixels, background)
+    for note in decoded.notes:
+        warnings.warn(f"image {path}: {note}", ImageDecodeWarning, stacklevel=2)
+    return decoded.pixels
 
 
 def check_image_array(image: np.ndarray, what: str = "image") -> np.ndarray:

@@ -27,7 +27,8 @@ def run_edit(args: argparse.Namespace) -> int:
     outputs.add("-o", args.output, image=True)
     outputs.add("--save-plan", args.save_plan)
     image = load_image(args.image)
-    mask = load_image(args.mask).any(axis=2) if args.mask else None
+    # transparent = not selected, so a mask's alpha is composited on black
+    mask = load_image(args.mask, background=(0, 0, 0)).any(axis=2) if args.mask else None
     graph = None
     if args.graph:
         from ..scene import SceneGraph

@@ -219,7 +219,9 @@ class Session:
             graph = SceneGraph.load(inside("graph"))
             graph.check_matches(image, f"image of turn {i}")
             plan = Plan.load(inside("plan")) if e.get("plan") else None
-            mask = load_image(inside("mask")).any(axis=2) if e.get("mask") else None
+            # transparent = not selected, so a mask's alpha is composited on black
+            mask = (load_image(inside("mask"), background=(0, 0, 0)).any(axis=2)
+                    if e.get("mask") else None)
             turns.append(Turn(image, graph, e.get("instruction"), plan, e.get("status"),
                               e.get("message"), e.get("feedback"), e.get("verification"), mask))
         self = cls.__new__(cls)
