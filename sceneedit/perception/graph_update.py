@@ -21,7 +21,7 @@ from ..masks import RLE, iou, mask_box
 from ..scene.model import Provenance, SceneGraph, SceneObject
 from ..scene.relations import id_key
 from ..synthetic.categories import CATEGORIES
-from .attributes import dominant_color, geometry_attributes
+from ..scene.attributes import dominant_color, geometry_attributes
 from .needs import Need, canonical_name
 
 # A detection is "the same object" as a node at this mask IoU or more.

@@ -14,7 +14,7 @@ import numpy as np
 from ..weights import get_entry, missing_weights
 from ..masks import RLE, mask_box
 from ..scene.model import Provenance, SceneGraph, SceneObject
-from .attributes import geometry_attributes
+from ..scene.attributes import geometry_attributes
 from .cache import ContentCache
 from .classical import check_rgb
 
