@@ -50,7 +50,9 @@ def test_resolution_order_explicit_env_cache(tmp_path: Path, monkeypatch) -> Non
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "config.json").write_text("{}")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    hub = pytest.importorskip("huggingface_hub")
+    # The cache location is read once, when huggingface_hub is imported: point it here.
+    monkeypatch.setattr(hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
     monkeypatch.delenv(entry.env_var, raising=False)
     found = resolve(entry)
     assert found.origin == "default" and found.path is None and found.repo_id == entry.hf_repo
@@ -66,7 +68,6 @@ def test_resolution_order_explicit_env_cache(tmp_path: Path, monkeypatch) -> Non
     (snap / "config.json").write_text("{}")
     (snap.parents[1] / "refs").mkdir()
     (snap.parents[1] / "refs" / "main").write_text("0" * 40)
-    pytest.importorskip("huggingface_hub")
     assert resolve(entry).path == snap
 
 
