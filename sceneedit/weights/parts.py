@@ -136,8 +136,12 @@ def stamp_ok(target: Path, tier: ModelTier) -> bool:
 
 
 def write_stamp(target: Path, tier: ModelTier, digest: str) -> None:
+    ident = _identity(target)
+    # "size" and "mtime_ns" are what sceneedit before ctime stamps checked: with them, an
+    # older checkout sharing this cache trusts the stamp instead of re-hashing and rewriting it.
     stamp = {"tier": tier.name, "version": tier.version, "sha256": digest,
-             "verified_at": time.time(), **_identity(target)}
+             "verified_at": time.time(), **ident, "size": ident["st_size"],
+             "mtime_ns": ident["st_mtime_ns"]}
     tmp = target.with_name(f".{target.name}.{os.getpid()}.stamp.tmp")
     try:
         tmp.write_text(json.dumps(stamp, indent=1))
