@@ -50,9 +50,9 @@ def test_resolution_order_explicit_env_cache(tmp_path: Path, monkeypatch) -> Non
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "config.json").write_text("{}")
-    hub = pytest.importorskip("huggingface_hub")
+    constants = pytest.importorskip("huggingface_hub.constants")
     # The cache location is read once, when huggingface_hub is imported: point it here.
-    monkeypatch.setattr(hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
     monkeypatch.delenv(entry.env_var, raising=False)
     found = resolve(entry)
     assert found.origin == "default" and found.path is None and found.repo_id == entry.hf_repo
