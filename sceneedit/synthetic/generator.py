@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ValidationError
 from ..masks import RLE, box_to_mask, mask_box
 from ..palette import check_color
-from ..perception.attributes import geometry_attributes, reading_order
+from ..scene.attributes import geometry_attributes, reading_order
 from ..scene.model import ImageInfo, Provenance, SceneGraph, SceneObject
 from .backgrounds import render_background
 from .categories import CATEGORIES, CATEGORY_NAMES, Category, get_category
