@@ -18,9 +18,9 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
 
         graph = SceneGraph.load(graph_path)
     else:
-        from .perception import ClassicalPerceiver
+        from .perception import perceive_classical
 
-        graph = ClassicalPerceiver().perceive(image)
+        graph = perceive_classical(image, what)
     graph.check_matches(image, what)
     return graph
 

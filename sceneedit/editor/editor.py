@@ -45,6 +45,7 @@ class Editor:
                  max_refine_rounds: int = 1, n_threads: int | None = None):
         self._llm_spec = llm
         self._perceiver = perceiver
+        self._builtin_perceiver = perceiver is None
         self._planner = planner
         if refiner is None and perceiver is None:
             from .refining import LoopRefiner
@@ -66,6 +67,16 @@ class Editor:
 
             self._perceiver = ClassicalPerceiver()
         return self._perceiver
+
+    def perceive(self, image: np.ndarray) -> SceneGraph:
+        """The graph of a user's image. The built-in classical perceiver first checks that the
+        image is one of sceneedit's synthetic scenes (``perception.domain``) and refuses a photo
+        with what to do instead; a perceiver given to the Editor is trusted with any image."""
+        if self._builtin_perceiver:
+            from ..perception.domain import require_in_domain
+
+            require_in_domain(image)
+        return self.perceiver.perceive(image)
 
     @property
     def planner(self) -> Planner:
@@ -98,7 +109,7 @@ class Editor:
         clock = StageClock(progress)
         if graph is None:
             with clock.stage("perceive") as note:
-                graph = self.perceiver.perceive(image)
+                graph = self.perceive(image)
                 note["done"] = f"{len(graph.objects)} objects"
         graph.check_matches(image)
         perceived = graph
