@@ -47,7 +47,8 @@ def _render_overrides(args: argparse.Namespace) -> dict:
     """Render settings given on the command line (None: not given)."""
     return {"bricks": args.bricks, "model": args.model, "steps": args.steps,
             "strength": args.strength, "guidance": args.guidance, "resolution": args.resolution,
-            "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None)}
+            "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None),
+            "placeholder": args.placeholder or None}
 
 
 def _print_warnings(command: str):
@@ -279,6 +280,9 @@ def _add_render_settings(p: argparse.ArgumentParser) -> None:
                    "coarse-to-fine refinement (default 0.6)")
     s.add_argument("--guidance", type=float, help="guidance scale (default 7.5)")
     s.add_argument("--resolution", type=int, help="side the model works at (default: native)")
+    from .editor.cli import PLACEHOLDER_HELP
+
+    s.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
