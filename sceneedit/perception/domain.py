@@ -112,14 +112,15 @@ def _noise(rgb: np.ndarray, usable: np.ndarray) -> tuple[float, float]:
     """(cross-channel correlation, std) of the noise residual over ``usable`` pixels."""
     residual = cv2.filter2D(rgb, cv2.CV_32F, _NOISE_KERNEL, borderType=cv2.BORDER_REFLECT)
     r = residual[usable].astype(np.float64)
+    if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
+        # A grey image: its channels are one, and no synthetic scene is grey (each channel
+        # has its own noise), so it counts as perfectly correlated, however small it is.
+        return 1.0, float(r.std()) if r.size else 0.0
     if r.shape[0] < MIN_SAMPLES:
         return 0.0, 0.0
     std = r.std(axis=0)
-    if std.min() < MIN_NOISE:
-        # A channel without noise: a drawing (no evidence of a camera) unless the channels are
-        # identical, i.e. a grey image, whose noise is perfectly correlated.
-        grey = np.allclose(r[:, 0], r[:, 1]) and np.allclose(r[:, 1], r[:, 2])
-        return (1.0 if grey and std.max() >= MIN_NOISE else 0.0), float(std.mean())
+    if std.min() < MIN_NOISE:  # a channel without noise: a clean drawing, no camera in sight
+        return 0.0, float(std.mean())
     c = np.corrcoef(r.T)
     return float((c[0, 1] + c[0, 2] + c[1, 2]) / 3), float(std.mean())
 
