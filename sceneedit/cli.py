@@ -19,9 +19,9 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
 
         graph = SceneGraph.load(graph_path)
     else:
-        from .perception import ClassicalPerceiver
+        from .perception import perceive_classical
 
-        graph = ClassicalPerceiver().perceive(image)
+        graph = perceive_classical(image, what)
     graph.check_matches(image, what)
     return graph
 
@@ -56,7 +56,8 @@ def _render_overrides(args: argparse.Namespace) -> dict:
     """Render settings given on the command line (None: not given)."""
     return {"bricks": args.bricks, "model": args.model, "steps": args.steps,
             "strength": args.strength, "guidance": args.guidance, "resolution": args.resolution,
-            "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None)}
+            "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None),
+            "placeholder": args.placeholder or None}
 
 
 def _print_warnings(command: str):
@@ -333,6 +334,9 @@ def _add_render_settings(p: argparse.ArgumentParser) -> None:
                    "coarse-to-fine refinement (default 0.6)")
     s.add_argument("--guidance", type=float, help="guidance scale (default 7.5)")
     s.add_argument("--resolution", type=int, help="side the model works at (default: native)")
+    from .editor.cli import PLACEHOLDER_HELP
+
+    s.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)
 
 
 def _add_overwrite_input(p: argparse.ArgumentParser) -> None:

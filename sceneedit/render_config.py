@@ -47,6 +47,11 @@ class RenderConfig(BaseModel):
     # brick "my_inpaint" wherever it would call "inpaint". The replacement must declare every
     # input and output of the brick it replaces, with the same types (checked when compiling).
     substitutes: dict[str, str] = Field(default_factory=dict)
+    # On an image that is not one of sceneedit's synthetic scenes, edits that need new content
+    # (replace with a description, add, restyle) are refused without a diffusion model: the
+    # classical bricks would draw flat clip-art into a photo. True draws it anyway, as a
+    # placeholder, and the result says so (``diffusion.choice.gate_placeholders``).
+    placeholder: bool = False
 
     @classmethod
     def parse(cls, data: Any, where: str = "render") -> "RenderConfig":
@@ -73,3 +78,4 @@ class BrickChoice(BaseModel):
     used: Literal["classical", "generative"]
     reason: str
     model: str | None = None                # set when generative bricks are used
+    placeholder: bool = False               # classical placeholders allowed on photos

@@ -11,12 +11,18 @@ import argparse
 import sys
 
 
+PLACEHOLDER_HELP = ("on a photo without a diffusion model, draw classical placeholder content "
+                    "(flat clip-art) for replace / add / restyle instead of refusing; the "
+                    "output says so")
+
+
 def _progress(stage: str, message: str) -> None:
     if message != "start":
         print(f"  [{stage}] {message}", file=sys.stderr, flush=True)
 
 
 def run_edit(args: argparse.Namespace) -> int:
+    from ..cli import _print_warnings
     from ..errors import SceneEditError
     from ..io import image_writer, load_image
     from ..outputs import Outputs
@@ -36,9 +42,10 @@ def run_edit(args: argparse.Namespace) -> int:
         graph = SceneGraph.load(args.graph)
         graph.check_matches(image)
     editor = Editor(llm=args.llm, n_threads=args.threads, seed=args.seed,
-                    replan_on_failure=not args.no_replan)
-    result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
-                         graph=graph, progress=_progress)
+                    replan_on_failure=not args.no_replan, placeholder=args.placeholder)
+    with _print_warnings("edit"):  # e.g. placeholder content, one line each
+        result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
+                             graph=graph, progress=_progress)
     if args.explain:
         print(result.explain())
     if result.status == "unresolved":
@@ -70,5 +77,6 @@ def add_parser(sub) -> None:
     e.add_argument("--graph", help="scene graph JSON of the image (skips perception)")
     e.add_argument("--no-replan", action="store_true",
                    help="do not re-plan when verification fails")
+    e.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)
     e.add_argument("--threads", type=int, default=None)
     e.add_argument("--seed", type=int, default=0)

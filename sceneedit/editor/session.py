@@ -60,7 +60,7 @@ class Session:
         self.editor = editor or Editor()
         image = load_image(image) if isinstance(image, (str, Path)) else check_image_array(image)
         if graph is None:
-            graph = self.editor.perceiver.perceive(image)
+            graph = self.editor.perceive(image)
         graph.check_matches(image)
         self.turns: list[Turn] = [Turn(image, graph)]
         self.cursor = 0
