@@ -159,10 +159,10 @@ class OutOfDomainError(InvalidInputError):
 
 def out_of_domain_message(what: str, result: DomainScore) -> str:
     """One line: what the image is not, why (the measured statistic), and the two ways on."""
-    from .foundation.models import MODEL_KINDS
+    from ..weights import get_entry, how_to_get
 
     # the same download lines and flags as `sceneedit models` prints
-    hints = "; ".join(f"{name}: {MODEL_KINDS[name].fetch_hint()}"
+    hints = "; ".join(f"{name}: {how_to_get(get_entry(name))}"
                       for name in ("grounding-dino", "sam"))
     return (f"{what} does not look like one of sceneedit's synthetic scenes (domain score "
             f"{result.score:+.2f}: {result.reason}), and the built-in classical perceiver only "
