@@ -13,7 +13,10 @@ def _progress(i: int, total: int, what: str) -> None:
 
 
 def _load_graph_for(image, graph_path: str | None, what: str = "image"):
-    """The graph from a file, or from classical perception of ``image``."""
+    """The graph from a file, or from classical perception of ``image``; objects with a box
+    and no mask get an object-shaped one (``perception.mask_shaping``)."""
+    from .perception.mask_shaping import shape_masks
+
     if graph_path:
         from .scene import SceneGraph
 
@@ -23,7 +26,7 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
 
         graph = perceive_classical(image, what)
     graph.check_matches(image, what)
-    return graph
+    return shape_masks(graph, image)
 
 
 def _outputs(args: argparse.Namespace, **inputs):
@@ -383,8 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="perception backend (default: classical, no weights)")
     g.add_argument("--detector-model", help="detector checkpoint: a local directory in the "
                    "transformers layout or a Hugging Face id (see `sceneedit models`)")
-    g.add_argument("--segmenter", choices=("sam", "box"),
-                   help="masks for the detector's boxes (default: sam)")
+    g.add_argument("--segmenter", choices=("sam", "grabcut", "box"),
+                   help="masks for the detector's boxes (default: sam; grabcut needs no "
+                   "weights)")
     g.add_argument("--segmenter-model", help="SAM checkpoint: local directory or HF id")
     g.add_argument("--vocab", help='comma-separated phrases to detect (default: the base '
                    'vocabulary), e.g. "mug, lamp, red apple"')

@@ -126,7 +126,8 @@ def test_auto_picks_by_hole_size_and_surroundings():
     # A wall with sensor noise: diffusion is exact enough and 20x faster.
     assert np.array_equal(inpaint(smooth, thick), inpaint(smooth, thick, "ns"))
     tex = textured()
-    assert np.array_equal(inpaint(tex, thick), inpaint(tex, thick, "multiscale"))
+    # (auto feathers it into a Navier-Stokes edge ring: tests/test_mask_from_box.py)
+    assert np.array_equal(inpaint(tex, thick, feather=0), inpaint(tex, thick, "multiscale"))
     assert np.array_equal(inpaint(tex, thin), inpaint(tex, thin, "ns"))
 
 

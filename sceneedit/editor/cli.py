@@ -21,6 +21,20 @@ def _progress(stage: str, message: str) -> None:
         print(f"  [{stage}] {message}", file=sys.stderr, flush=True)
 
 
+def _numbers(n: int, flag: str):
+    """An argparse type: ``n`` comma-separated numbers (pixels)."""
+    def parse(text: str) -> list[float]:
+        try:
+            vals = [float(v) for v in text.split(",")]
+        except ValueError:
+            vals = []
+        if len(vals) != n:
+            raise argparse.ArgumentTypeError(f"{flag} takes {n} comma-separated numbers, "
+                                             f"got {text!r}")
+        return vals
+    return parse
+
+
 def run_edit(args: argparse.Namespace) -> int:
     from ..cli import _print_warnings
     from ..errors import SceneEditError
@@ -45,7 +59,8 @@ def run_edit(args: argparse.Namespace) -> int:
                     replan_on_failure=not args.no_replan, placeholder=args.placeholder)
     with _print_warnings("edit"):  # e.g. placeholder content, one line each
         result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
-                             graph=graph, progress=_progress)
+                             graph=graph, progress=_progress, box=args.box,
+                             points=args.click or ())
     if args.explain:
         print(result.explain())
     if result.status == "unresolved":
@@ -74,7 +89,13 @@ def add_parser(sub) -> None:
     e.add_argument("--save-plan", help="write the plan (with its graph) as JSON here")
     e.add_argument("--feedback", help="feedback for the planner, e.g. \"don't use recolor\"")
     e.add_argument("--mask", help="image whose non-zero pixels mark where to edit")
-    e.add_argument("--graph", help="scene graph JSON of the image (skips perception)")
+    e.add_argument("--box", type=_numbers(4, "--box"), metavar="X0,Y0,X1,Y1",
+                   help="a box around the object to edit (shaped into its mask: SAM when "
+                   "configured, else GrabCut)")
+    e.add_argument("--click", type=_numbers(2, "--click"), action="append", metavar="X,Y",
+                   help="a point on the object to edit (repeatable; with --box, inside it)")
+    e.add_argument("--graph", help="scene graph JSON of the image (skips perception); objects "
+                   "with a box and no mask get a shaped mask")
     e.add_argument("--no-replan", action="store_true",
                    help="do not re-plan when verification fails")
     e.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)

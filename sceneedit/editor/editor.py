@@ -15,6 +15,7 @@ import numpy as np
 from ..compiler import compile_plan
 from ..errors import SceneEditError, WorkflowError
 from ..io import check_image_array, load_image
+from ..perception.mask_shaping import segmenter_for, shape_masks, shape_user_region, unshaped
 from ..plan import Plan, RemoveEdit
 from ..reasoning.constraints import Constraints
 from ..reasoning.planner import Planner, PlanResult
@@ -25,7 +26,7 @@ from ..workflow.executor import Executor
 from .api import Refiner, StageClock, StageFn, round_graph
 from .region import update_graph
 from .result import Attempt, EditResult
-from .targeting import constraints_from_mask, constraints_from_revision
+from .targeting import as_mask, constraints_from_mask, constraints_from_revision
 from .verification import render_failure, verify_render
 
 
@@ -50,6 +51,7 @@ class Editor:
                  placeholder: bool = False):
         self._llm_spec = llm
         self._perceiver = perceiver
+        self._segmenter = None
         self._builtin_perceiver = perceiver is None
         self._planner = planner
         if refiner is None and perceiver is None:
@@ -85,6 +87,13 @@ class Editor:
         return self.perceiver.perceive(image)
 
     @property
+    def segmenter(self):
+        """What shapes masks from boxes: the perceiver's SAM when configured, else GrabCut."""
+        if self._segmenter is None:
+            self._segmenter = segmenter_for(self._perceiver)
+        return self._segmenter
+
+    @property
     def planner(self) -> Planner:
         if self._planner is None:
             llm = self._llm_spec
@@ -99,10 +108,12 @@ class Editor:
     def edit(self, image: np.ndarray | str | Path, instruction: str, *, mask: Any = None,
              feedback: str | None = None, previous: Plan | None = None,
              graph: SceneGraph | None = None, progress: StageFn | None = None,
-             fresh_ids_from: int = 0) -> EditResult:
+             fresh_ids_from: int = 0, box: Any = None, points: Any = ()) -> EditResult:
         """Carry out ``instruction`` on ``image`` (an RGB array or an image file).
 
-        ``mask``: "edit here" — only objects it covers may be targets. ``feedback``: what the
+        ``mask``: "edit here" — only objects it covers may be targets; a rectangle drawn as the
+        mask, a ``box`` [x0, y0, x1, y1] or clicked ``points`` [(x, y), ...] are shaped into
+        the object they mark first (``perception.mask_shaping``). ``feedback``: what the
         user says about a previous attempt ("don't use recolor", "not that one, the other
         mug"); with ``previous`` (that attempt's plan) the planner sees what it is revising.
         ``graph``: a graph of ``image`` to use instead of perceiving it (sessions pass theirs).
@@ -118,6 +129,16 @@ class Editor:
                 graph = self.perceive(image)
                 note["done"] = f"{len(graph.objects)} objects"
         graph.check_matches(image)
+        if unshaped(graph):  # boxes without masks: shape them once, before anything uses them
+            with clock.stage("perceive") as note:
+                n = len(unshaped(graph))
+                graph = shape_masks(graph, image, self.segmenter)
+                note["done"] = f"masks shaped for {n} boxed object(s) ({self.segmenter.name})"
+        region_from = None
+        if mask is not None or box is not None or len(points):
+            mask, region_from = shape_user_region(
+                image, mask=None if mask is None else as_mask(mask, graph), box=box,
+                points=[tuple(p) for p in points], segmenter=self.segmenter)
         perceived = graph
         cons = self._constraints(graph, mask, feedback, previous)
         planning = self._plan(clock, graph, instruction, cons, feedback, previous)
@@ -143,7 +164,8 @@ class Editor:
             attempts.append(self._replan(clock, image, graph, instruction, cons, feedback, first,
                                          fresh_ids_from))
         return EditResult(instruction, image, perceived, rounds, attempts, clock.seconds,
-                          mask=None if mask is None else np.asarray(mask), feedback=feedback)
+                          mask=None if mask is None else np.asarray(mask), feedback=feedback,
+                          region_from=region_from)
 
     def revise(self, result: EditResult, feedback: str | None = None, *, mask: Any = None,
                progress: StageFn | None = None) -> EditResult:

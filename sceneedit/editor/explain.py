@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from ..perception.mask_shaping import shaped_ids
 from ..scene.model import SceneGraph
 from ..workflow.trace import png_data_uri, thumbnail
 from .verification import describe_edit
@@ -25,12 +26,30 @@ def _edit_lines(graph: SceneGraph, attempt: "Attempt") -> list[str]:
     return lines
 
 
+def mask_lines(r: "EditResult") -> list[str]:
+    """Where masks came from when the input had boxes only (or the user marked a box)."""
+    shaped = shaped_ids(r.graph_before)
+    lines = []
+    if shaped:
+        coarse = [oid for oid, how in shaped.items() if how == "box"]
+        lines.append("masks shaped from boxes: " + ", ".join(
+            f"{oid} by {how}" for oid, how in shaped.items()) +
+            (f" (segmentation gave up on {', '.join(coarse)}: the box is the mask, coarse)"
+             if coarse else ""))
+    if r.region_from == "as drawn":
+        lines.append("your region: your mask as drawn")
+    elif r.region_from is not None:
+        lines.append(f"your region: shaped from your box / clicks by {r.region_from}")
+    return lines
+
+
 def explain_text(r: "EditResult") -> str:
     out = [f"== Instruction ==\n{r.instruction}"]
     if r.feedback:
         out.append(f"user feedback: {r.feedback}")
     out.append(f"\n== Scene graph (perceived: {len(r.graph_before.objects)} objects) ==")
     out.append(r.graph_before.to_text())
+    out += mask_lines(r)
     if r.refinement:
         out.append(f"\n== Refinement ({len(r.refinement)} round(s)) ==")
         prev = r.graph_before
@@ -68,6 +87,7 @@ def explain_html(r: "EditResult") -> str:
              f"<tr><td>{_img(r.input_image)}</td><td>{_img(r.image)}</td></tr></table>",
              "<details><summary>scene graph (perceived)</summary>",
              r.graph_before._repr_html_(), "</details>"]
+    parts += [f"<p>{html.escape(line)}</p>" for line in mask_lines(r)]
     for i, g in enumerate(r.refinement):
         parts += [f"<details><summary>refinement round {i + 1}</summary>", g._repr_html_(),
                   "</details>"]

@@ -43,6 +43,7 @@ class EditResult:
     seconds: dict[str, float] = field(default_factory=dict)   # per stage
     mask: np.ndarray | None = None
     feedback: str | None = None
+    region_from: str | None = None         # how the user's mask/box/clicks were shaped
 
     # ---- the outcome ---------------------------------------------------------------------
     @property

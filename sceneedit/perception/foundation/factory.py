@@ -7,7 +7,7 @@ from ...errors import InvalidInputError, MissingWeightsError, ValidationError
 from .. import ClassicalPerceiver, Perceiver
 
 DETECTORS = ("grounding-dino", "owlv2", "classical")
-SEGMENTERS = ("sam", "box")
+SEGMENTERS = ("sam", "grabcut", "box")
 
 
 def build_perceiver(detector: str = "classical", *, detector_model: str | None = None,
@@ -34,6 +34,7 @@ def build_perceiver(detector: str = "classical", *, detector_model: str | None =
                                     f"(--detector {' or '.join(DETECTORS[:-1])}); the classical "
                                     "backend detects and segments by itself, without weights")
         return ClassicalPerceiver()
+    from ..box_segment import GrabCutSegmenter
     from .grounding_dino import GroundingDinoDetector
     from .owlv2 import Owlv2Detector
     from .perceiver import BoxSegmenter, FoundationPerceiver
@@ -41,8 +42,9 @@ def build_perceiver(detector: str = "classical", *, detector_model: str | None =
 
     det_cls = GroundingDinoDetector if detector == "grounding-dino" else Owlv2Detector
     det = det_cls(detector_model, device=device, dtype=dtype)
-    seg = (SamSegmenter(segmenter_model, device=device, dtype=dtype)
-           if (segmenter or "sam") == "sam" else BoxSegmenter())
+    segmenter = segmenter or "sam"
+    seg = (SamSegmenter(segmenter_model, device=device, dtype=dtype) if segmenter == "sam"
+           else GrabCutSegmenter() if segmenter == "grabcut" else BoxSegmenter())
     missing = []
     for part in (det, seg):
         if hasattr(part, "load"):

@@ -9,8 +9,9 @@ import numpy as np
 
 from ...masks import RLE, box_to_mask
 from ...scene.model import ImageInfo, Provenance, SceneGraph, SceneObject
-from ..api import Detection, Detector, Segmenter
 from ...scene.attributes import dominant_color, geometry_attributes, reading_order
+from ..api import Detection, Detector, Segmenter
+from ..box_segment import GrabCutSegmenter
 from ..classical import check_rgb
 from ..vocabulary import BASE_VOCABULARY
 
@@ -62,13 +63,14 @@ def objects_from_detections(image: np.ndarray, detections: Sequence[Detection],
 
 class FoundationPerceiver:
     """``perceive(image) -> SceneGraph`` with an open-vocabulary detector and a promptable
-    segmenter. ``vocabulary`` is what the detector is asked for (default ``BASE_VOCABULARY``)."""
+    segmenter (default: box-seeded GrabCut, no weights). ``vocabulary`` is what the detector
+    is asked for (default ``BASE_VOCABULARY``)."""
 
     def __init__(self, detector: Detector, segmenter: Segmenter | None = None,
                  vocabulary: Sequence[str] | None = None, *,
                  box_threshold: float | None = None, text_threshold: float | None = None):
         self.detector = detector
-        self.segmenter = segmenter if segmenter is not None else BoxSegmenter()
+        self.segmenter = segmenter if segmenter is not None else GrabCutSegmenter()
         self.vocabulary = tuple(vocabulary) if vocabulary else BASE_VOCABULARY
         self.box_threshold, self.text_threshold = box_threshold, text_threshold
         self.name = f"{detector.name}+{self.segmenter.name}"
