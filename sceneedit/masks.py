@@ -120,12 +120,35 @@ class RLE(BaseModel):
             warnings.simplefilter("ignore", DeprecationWarning)
             return coco_mask.decode(self._coco()).astype(bool)
 
+    def crop(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """The mask's pixels in [y0:y1, x0:x1], decoded from the runs of those columns only
+        (RLE runs are column-major): a small object's window of a 10-megapixel mask costs its
+        columns, not 10 million pixels."""
+        if self._decoded is not None:
+            return self._decoded[y0:y1, x0:x1].copy()
+        h = self.size[0]
+        runs = np.asarray(run_lengths(self.counts) if isinstance(self.counts, str)
+                          else self.counts, dtype=np.int64)
+        ends = np.cumsum(runs)
+        starts = ends - runs
+        lo, hi = x0 * h, x1 * h
+        on = (np.arange(len(runs)) % 2 == 1) & (ends > lo) & (starts < hi)  # odd runs are set
+        edges = np.zeros(hi - lo + 1, dtype=np.int32)
+        np.add.at(edges, np.clip(starts[on] - lo, 0, hi - lo), 1)
+        np.add.at(edges, np.clip(ends[on] - lo, 0, hi - lo), -1)
+        column_major = np.cumsum(edges[:-1]) > 0
+        return column_major.reshape(x1 - x0, h).T[y0:y1].copy()
+
     def to_array(self) -> np.ndarray:
         """Decode (cached, read-only) to a bool array of shape ``size``."""
         if self._decoded is None:
             self._decoded = self.decode()
             self._decoded.setflags(write=False)
         return self._decoded
+
+    def bbox(self) -> list[float]:
+        """[x, y, width, height] of the set pixels, read from the runs without decoding."""
+        return [float(v) for v in coco_mask.toBbox(self._coco())]
 
     def area(self) -> int:
         """Number of set pixels, read from the runs without decoding."""
