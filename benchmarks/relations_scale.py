@@ -46,10 +46,10 @@ def old_relations_module(ref: str) -> types.ModuleType:
 
 def make_graph(n: int, seed: int, masks: int = 0) -> SceneGraph:
     """``n`` objects scattered over an image that grows with n (about 40 objects per
-    megapixel, like a dense photo), boxes of 15..120 px, some with depth; the first ``masks``
-    objects get an elliptical mask instead of a box only."""
+    megapixel, like a dense photo, up to 8000x6000: the 64-megapixel limit), boxes of 15..120
+    px, some with depth; the first ``masks`` objects get an elliptical mask as well."""
     rng = np.random.default_rng(seed)
-    side = int(np.sqrt(n / 40) * 1000) + 200
+    side = min(int(np.sqrt(n / 40) * 1000) + 200, 8000)
     w, h = side, side * 3 // 4
     objects = []
     for i in range(n):

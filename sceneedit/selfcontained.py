@@ -105,9 +105,12 @@ def check_carried_workflow(plan: Plan, graph: SceneGraph | None = None) -> Workf
     """The plan's carried workflow, checked against its edits: it must be exactly what the
     edits compile to with the carried render settings on ``graph`` (default: the plan's own).
     Returns that compiled workflow, or None when the plan carries no workflow."""
+    from .workflow.validate import validate_workflow
+
     carried = Carried.of(plan)
     if carried.workflow is None:
         return None
+    validate_workflow(carried.workflow)  # first its own errors: they name the node and port
     compiled = compile_plan(plan, graph, config=carried.config or RenderConfig(),
                             check_weights=False)
     want, got = compiled.to_dict(), carried.workflow.to_dict()

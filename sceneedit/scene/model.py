@@ -171,20 +171,24 @@ class SceneGraph(JsonDocument, BaseModel):
 
     @model_validator(mode="after")
     def _check_ids(self) -> "SceneGraph":
+        # our error, not ValueError: pydantic passes it through, so it names the field the
+        # way every other message does (objects.2.mask.size)
         seen: set[str] = set()
         for i, obj in enumerate(self.objects):
             if obj.id in seen:
-                raise ValueError(f"objects[{i}].id {obj.id!r} is not unique")
+                raise ValidationError(f"scene graph.objects.{i}.id",
+                                      f"{obj.id!r} is not unique")
             seen.add(obj.id)
             if obj.mask is not None and obj.mask.size != [self.image.height, self.image.width]:
-                raise ValueError(
-                    f"objects[{i}].mask.size {obj.mask.size} does not match the image "
-                    f"[height, width] = [{self.image.height}, {self.image.width}]")
+                raise ValidationError(
+                    f"scene graph.objects.{i}.mask.size", f"{obj.mask.size} does not match "
+                    f"the image [height, width] = [{self.image.height}, {self.image.width}]")
         for i, rel in enumerate(self.relations or []):
             for end in ("subject", "object"):
                 if getattr(rel, end) not in seen:
-                    raise ValueError(f"relations[{i}].{end} {getattr(rel, end)!r} is not an "
-                                     f"object id (ids: {', '.join(sorted(seen))})")
+                    raise ValidationError(f"scene graph.relations.{i}.{end}",
+                                          f"{getattr(rel, end)!r} is not an object id",
+                                          sorted(seen))
         return self
 
     @model_serializer(mode="wrap")
