@@ -57,8 +57,10 @@ def make_graph(n: int, seed: int, masks: int = 0) -> SceneGraph:
         x0, y0 = int(rng.integers(0, w - bw)), int(rng.integers(0, h - bh))
         mask = None
         if i < masks:
-            yy, xx = np.ogrid[:h, :w]
-            m = ((xx - x0 - bw / 2) / (bw / 2)) ** 2 + ((yy - y0 - bh / 2) / (bh / 2)) ** 2 <= 1
+            yy, xx = np.ogrid[:bh, :bw]
+            m = np.zeros((h, w), dtype=bool)
+            m[y0:y0 + bh, x0:x0 + bw] = ((xx + 0.5 - bw / 2) / (bw / 2)) ** 2 + \
+                ((yy + 0.5 - bh / 2) / (bh / 2)) ** 2 <= 1
             mask = RLE.from_array(m)
             del m
         objects.append(SceneObject(

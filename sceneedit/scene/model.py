@@ -181,8 +181,8 @@ class SceneGraph(JsonDocument, BaseModel):
             seen.add(obj.id)
             if obj.mask is not None and obj.mask.size != [self.image.height, self.image.width]:
                 raise ValidationError(
-                    f"scene graph.objects.{i}.mask.size", f"mask size {obj.mask.size} does not match "
-                    f"the image [height, width] = [{self.image.height}, {self.image.width}]")
+                    f"scene graph.objects.{i}.mask.size", f"mask size {obj.mask.size} does not "
+                    f"match the image [height, width] = [{self.image.height}, {self.image.width}]")
         for i, rel in enumerate(self.relations or []):
             for end in ("subject", "object"):
                 if getattr(rel, end) not in seen:

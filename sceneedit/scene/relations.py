@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from collections import defaultdict
 from collections.abc import Callable
 from itertools import combinations
@@ -32,6 +32,7 @@ import numpy as np
 
 from ..masks import mask_box
 from .model import INVERSE, PREDICATES, Relation, SceneGraph, SceneObject
+from .spatial import intersecting_pairs, nearest_pairs
 
 # ---- thresholds (fractions are of the smaller object's size unless said otherwise) ---------
 # Boxes of side-by-side objects overlap a little (perspective, loose detections), so "left of"
@@ -75,15 +76,16 @@ MAX_GROUP = 8
 # so small graphs get every relation as before; on big ones this bounds the pairs examined to
 # about n * NEAREST_K instead of n^2 / 2 (1,000 objects took 7.8 s, 2,000 took 30 s).
 NEAREST_K = 16
-# Rows of the pairwise screen computed at once: bounds its memory to a few arrays of this many
-# float64s (16 MB each).
-SCREEN_CELLS = 2_000_000
+# The neighbours are looked for among about this many times NEAREST_K objects around each
+# (a square sized by the graph's average density), so sparse corners may have fewer.
+NEIGHBOURHOOD = 3
 
 SYMMETRIC = frozenset(p for p in PREDICATES if INVERSE[p] == p)
 # The direction relations are emitted in: the first of each inverse pair in the vocabulary.
 CANONICAL = frozenset(p for p in PREDICATES if PREDICATES.index(p) <= PREDICATES.index(INVERSE[p]))
 
 
+@lru_cache(maxsize=1 << 16)  # called for every fact and every sort: 9 s of 80 at 10k objects
 def id_key(object_id: str) -> tuple:
     """Natural sort key: ``o2`` before ``o10``."""
     parts = re.split(r"(\d+)", object_id)
@@ -312,35 +314,30 @@ def _group_relations(shapes: list[_Shape]) -> list[tuple[str, str, str]]:
 def candidate_pairs(shapes: list[_Shape], k: int = NEAREST_K) -> list[tuple[int, int]]:
     """Index pairs (i < j) that may hold a relation: extents close enough for contact or
     nearness (a superset of what ``_pair`` can call close), or one among the other's ``k``
-    nearest centres. Vectorised over blocks of rows; the per-pair work stays O(n * k)."""
+    nearest centres. Found on a grid (``spatial``): the work grows with n, not n^2."""
     n = len(shapes)
-    if n < 2:
-        return []
+    if n <= k + 1:  # every pair is a neighbour pair
+        return list(combinations(range(n), 2))
     x0, y0, x1, y1, size = (np.array([getattr(s, f) for s in shapes], dtype=float)
                             for f in ("x0", "y0", "x1", "y1", "size"))
-    cx, cy, hgt = (x0 + x1) / 2, (y0 + y1) / 2, y1 - y0
-    k = min(k, n - 1)
-    pairs: set[tuple[int, int]] = set()
-    step = max(1, SCREEN_CELLS // n)
-    for lo in range(0, n, step):
-        r = slice(lo, min(lo + step, n))
-        rows = np.arange(r.start, r.stop)
-        gap = np.hypot(np.maximum(0, np.maximum(x0[r, None] - x1, x0 - x1[r, None])),
-                       np.maximum(0, np.maximum(y0[r, None] - y1, y0 - y1[r, None])))
-        # near: gap <= half the smaller size; on_top_of: <= max(2 px, 5% of the upper height)
-        limit = np.maximum(NEAR_GAP_FRACTION * np.minimum(size[r, None], size),
-                           np.maximum(CONTACT_GAP_MIN_PX,
-                                      CONTACT_GAP_FRACTION * np.maximum(hgt[r, None], hgt)))
-        close = gap <= limit + 1.0  # a box is rounded to pixels: up to 1 px closer
-        dist = np.hypot(cx[r, None] - cx, cy[r, None] - cy)
-        dist[rows - lo, rows] = np.inf  # not its own neighbour
-        nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
-        close[np.repeat(rows - lo, k), nearest.ravel()] = True
-        close[rows - lo, rows] = False
-        for i, j in zip(*np.nonzero(close)):
-            i = int(i) + lo
-            pairs.add((i, int(j)) if i < j else (int(j), i))
-    return sorted(pairs)
+    hgt = y1 - y0
+    # What _pair can call close: gap <= half the smaller size (near), or <= max(2 px, 5% of the
+    # upper object's height) (on_top_of); +1 px because a box is rounded to pixels. Boxes grown
+    # by their own margin meet whenever that holds.
+    margin = np.maximum(NEAR_GAP_FRACTION * size,
+                        np.maximum(CONTACT_GAP_MIN_PX, CONTACT_GAP_FRACTION * hgt)) + 1.0
+    cell = max(float(np.median(np.maximum(x1 - x0, hgt) + 2 * margin)), 1.0)
+    found = intersecting_pairs(x0 - margin, y0 - margin, x1 + margin, y1 + margin, cell)
+    i, j = found[:, 0], found[:, 1]
+    gap = np.hypot(np.maximum(0, np.maximum(x0[i] - x1[j], x0[j] - x1[i])),
+                   np.maximum(0, np.maximum(y0[i] - y1[j], y0[j] - y1[i])))
+    limit = np.maximum(NEAR_GAP_FRACTION * np.minimum(size[i], size[j]),
+                       np.maximum(CONTACT_GAP_MIN_PX,
+                                  CONTACT_GAP_FRACTION * np.maximum(hgt[i], hgt[j]))) + 1.0
+    close = found[gap <= limit]
+    near = nearest_pairs((x0 + x1) / 2, (y0 + y1) / 2, k, expected=NEIGHBOURHOOD * k)
+    both = np.unique(np.concatenate([close, near]), axis=0)
+    return [(int(a), int(b)) for a, b in both]
 
 
 def derive_relations(graph: SceneGraph) -> list[Relation]:
