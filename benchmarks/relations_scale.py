@@ -78,13 +78,15 @@ def facts(rels) -> set[tuple[str, str, str]]:
     return {(r.subject, r.predicate, r.object) for r in rels}
 
 
-def timed(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
+def timed(fn, repeats: int) -> tuple[float, float, object]:
+    """Median wall and CPU seconds of ``repeats`` calls (CPU time: the machine may be shared)."""
+    wall, cpu, out = [], [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu), out
 
 
 def peak(fn) -> tuple[float, float, object]:
@@ -117,21 +119,22 @@ def main() -> int:
     args = ap.parse_args()
     old = old_relations_module(args.baseline)
     check_small(old)
-    print(f"\n| objects | baseline ({args.baseline}) s | now s | speed-up | relations before | "
-          "relations now | contact/near/depth equal |")
+    print(f"\n| objects | baseline ({args.baseline}) s (cpu s) | now s (cpu s) | speed-up (cpu) | "
+          "relations before | relations now | contact/near/depth equal |")
     print("|---:|---:|---:|---:|---:|---:|:---:|")
     for n in args.sizes:
         g = make_graph(n, seed=n)
-        t_new, rel_new = timed(lambda: new.derive_relations(g), args.repeats)
+        t_new, c_new, rel_new = timed(lambda: new.derive_relations(g), args.repeats)
+        now = f"{t_new:.2f} ({c_new:.2f})"
         if n <= args.old_max:
-            t_old, rel_old = timed(lambda: old.derive_relations(g), 1)
+            t_old, c_old, rel_old = timed(lambda: old.derive_relations(g), 1)
             a, b = facts(rel_old), facts(rel_new)
             local = {f for f in a if f[1] not in DIRECTIONS}
             same = local == {f for f in b if f[1] not in DIRECTIONS} and b <= a
-            print(f"| {n:,} | {t_old:.2f} | {t_new:.2f} | {t_old / t_new:.0f}x | {len(a):,} | "
-                  f"{len(b):,} | {'yes' if same else 'NO'} |")
+            print(f"| {n:,} | {t_old:.2f} ({c_old:.2f}) | {now} | {c_old / c_new:.0f}x | "
+                  f"{len(a):,} | {len(b):,} | {'yes' if same else 'NO'} |", flush=True)
         else:
-            print(f"| {n:,} | not run | {t_new:.2f} | - | - | {len(rel_new):,} | - |")
+            print(f"| {n:,} | not run | {now} | - | - | {len(rel_new):,} | - |", flush=True)
 
     from sceneedit.reasoning.prompt import build_messages
 
