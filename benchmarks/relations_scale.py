@@ -46,14 +46,16 @@ def old_relations_module(ref: str) -> types.ModuleType:
 
 def make_graph(n: int, seed: int, masks: int = 0) -> SceneGraph:
     """``n`` objects scattered over an image that grows with n (about 40 objects per
-    megapixel, like a dense photo, up to 8000x6000: the 64-megapixel limit), boxes of 15..120
-    px, some with depth; the first ``masks`` objects get an elliptical mask as well."""
+    megapixel, like a dense photo, up to 5600x4200, under the default image limit; there the
+    boxes shrink to keep the same coverage), boxes of 15..120 px, some with depth; the first
+    ``masks`` objects get an elliptical mask as well."""
     rng = np.random.default_rng(seed)
-    side = min(int(np.sqrt(n / 40) * 1000) + 200, 8000)
+    wanted = int(np.sqrt(n / 40) * 1000) + 200
+    side = min(wanted, 5600)
     w, h = side, side * 3 // 4
     objects = []
     for i in range(n):
-        bw, bh = rng.integers(15, 120, 2)
+        bw, bh = (rng.integers(15, 120, 2) * side) // wanted
         x0, y0 = int(rng.integers(0, w - bw)), int(rng.integers(0, h - bh))
         mask = None
         if i < masks:

@@ -185,7 +185,7 @@ def test_image_size_is_checked_and_bounded(capsys, tmp_path, docs, image, field)
                     write(tmp_path, "g.json", doc))
     refused(code, err, field)
     if image["width"] == 30000:
-        assert "MAX_IMAGE_PIXELS" in err  # says which limit, so it can be raised
+        assert "SCENEEDIT_MAX_PIXELS" in err  # says how to raise the limit
 
 
 def test_duplicate_keys_in_a_graph_are_refused(capsys, tmp_path, docs):

@@ -75,10 +75,10 @@ def test_small_graph_relates_every_pair():
 
 
 def test_text_of_ten_thousand_objects_is_bounded_and_quick():
-    g = scattered(10_000, seed=4, side=8000)
+    g = scattered(10_000, seed=4, side=5000)
     t0 = time.perf_counter()
     text = g.to_text(max_chars=3000)
     seconds = time.perf_counter() - t0
-    assert len(text) <= 3000 and text.startswith("Image 8000x6000, 10000 objects.")
+    assert len(text) <= 3000 and text.startswith("Image 5000x3750, 10000 objects.")
     assert "more objects omitted" in text and "Relations:" in text
     assert seconds < 20, f"to_text took {seconds:.1f} s at 10,000 objects"

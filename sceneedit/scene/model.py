@@ -127,12 +127,12 @@ class ImageInfo(BaseModel):
     def _bounded(self) -> "ImageInfo":
         # The same limit as image files: a graph declaring a 30000x30000 image made every
         # full-image mask of it cost 900 MB (2.45 GB peak for one mask) before any check.
-        from .. import io
+        from ..image_decode import max_image_pixels, too_large_message
 
-        if self.width * self.height > io.MAX_IMAGE_PIXELS:
-            raise ValueError(f"{self.width}x{self.height} = {self.width * self.height} pixels is "
-                             f"more than the limit of {io.MAX_IMAGE_PIXELS} for images "
-                             "(sceneedit.io.MAX_IMAGE_PIXELS); downscale the image and its graph")
+        limit, pixels = max_image_pixels(), self.width * self.height
+        if pixels > limit:
+            raise ValueError(too_large_message("the image", pixels, limit,
+                                               f"{self.width}x{self.height}"))
         return self
 
 
@@ -160,6 +160,7 @@ def pydantic_to_ours(exc: PydanticError, what: str,
 
 class SceneGraph(JsonDocument, BaseModel):
     document_name: ClassVar[str] = "scene graph"
+    document_format: ClassVar[str] = GRAPH_FORMAT
 
     model_config = ConfigDict(extra="allow")
 
@@ -201,10 +202,7 @@ class SceneGraph(JsonDocument, BaseModel):
     # ---- reading and writing -------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Any) -> "SceneGraph":
-        if not isinstance(data, dict):
-            raise ValidationError("scene graph", f"expected a JSON object, got {type(data).__name__}")
-        if data.get("format") != GRAPH_FORMAT:
-            raise ValidationError("format", f"expected {GRAPH_FORMAT!r}, got {data.get('format')!r}")
+        data = cls.checked_object(data)
         try:
             # strict: a document's numbers are JSON numbers, not strings that look like them
             graph = cls.model_validate(data, strict=True)
