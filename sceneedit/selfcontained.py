@@ -110,9 +110,11 @@ def check_carried_workflow(plan: Plan, graph: SceneGraph | None = None) -> Workf
     carried = Carried.of(plan)
     if carried.workflow is None:
         return None
-    validate_workflow(carried.workflow)  # first its own errors: they name the node and port
-    compiled = compile_plan(plan, graph, config=carried.config or RenderConfig(),
-                            check_weights=False)
+    config = carried.config or RenderConfig()
+    # first the errors that name a node and port (bounds, a foreign model folder)
+    validate_workflow(carried.workflow)
+    check_generative_models(carried.workflow, config.model)
+    compiled = compile_plan(plan, graph, config=config, check_weights=False)
     want, got = compiled.to_dict(), carried.workflow.to_dict()
     if got != want:
         raise ValidationError("plan.workflow", "the carried workflow is not what the plan's "
@@ -155,8 +157,7 @@ def render_workflow_for(plan: Plan, graph: SceneGraph, overrides: dict[str, Any]
     workflow = check_carried_workflow(plan, graph)  # refused even when overrides replace it
     if workflow is None or config != base:
         return compile_plan(plan, graph, config=config)
-    if _uses_generative(workflow):
-        check_generative_models(workflow, config.model)
+    if _uses_generative(workflow):  # compiled with the plan's render.model
         runtime = runtime or current_runtime()
         problem = unavailable_reason(runtime.model_path or config.model)
         if problem is not None:
