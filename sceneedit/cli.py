@@ -170,10 +170,12 @@ def cmd_bricks(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .plan import Plan
     from .scene import SceneGraph
+    from .selfcontained import check_carried_workflow
 
     plan = Plan.load(args.plan)
     graph = SceneGraph.load(args.graph) if args.graph else None
     plan.validate_against(graph)
+    check_carried_workflow(plan, graph)  # a sealed plan's workflow must match its edits
     print(f"ok: {len(plan.edits)} edit(s) valid against "
           f"{'the plan' if graph is None else args.graph}'s graph")
     return 0

@@ -4,12 +4,37 @@ missing files and partial writes the same way."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
 from typing_extensions import Self
 
 from .errors import InvalidInputError
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook``: JSON allows a repeated key and Python keeps the last one
+    silently; a document that says two things about one field is refused instead."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise InvalidInputError(f"duplicate key {key!r} in one JSON object")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str, what: str) -> Any:
+    """Parse a document's JSON; every failure is one ``InvalidInputError`` naming ``what``."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{what}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:  # json's C scanner recurses once per nesting level
+        raise InvalidInputError(f"{what} is nested too deeply to be a {what} "
+                                f"(more than ~{sys.getrecursionlimit()} levels)") from None
 
 
 class JsonDocument:
@@ -41,11 +66,11 @@ class JsonDocument:
 
     @classmethod
     def from_json(cls, text: str) -> Self:
+        data = parse_json(text, cls.document_name)
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{cls.document_name} is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+            return cls.from_dict(data)
+        except RecursionError:  # deep nesting json accepted but a validator recursed into
+            raise InvalidInputError(f"{cls.document_name} is nested too deeply") from None
 
     @classmethod
     def load(cls, path: str | Path) -> Self:

@@ -3,9 +3,11 @@
 A self-contained plan is an ordinary ``sceneedit.plan/1`` document with optional keys
 (INTERCHANGE.md allows them): ``graph`` (with masks), ``image_sha256`` (of the decoded pixels,
 ``sceneedit.io.image_sha256``), ``image_name``, ``render`` (the ``RenderConfig``: bricks, model,
-seed, sampling settings) and ``workflow`` (the compiled workflow). Rendering it executes that
-workflow as written, so another machine, or a later sceneedit version, reproduces the result;
-an image whose hash differs is refused. Where the render runs (device, dtype, local weights)
+seed, sampling settings) and ``workflow`` (the compiled workflow). The carried workflow is a
+record, not an authority: rendering or validating recompiles the edits with the carried settings
+and refuses a plan whose workflow differs (``check_carried_workflow``), so a workflow can neither
+do more than its edits say nor declare its own footprint; what runs is that compiled workflow,
+so another machine reproduces the result. An image whose hash differs is refused. Where the render runs (device, dtype, local weights)
 is the renderer's business (``DiffusionRuntime``).
 """
 from __future__ import annotations
@@ -84,6 +86,44 @@ def check_image(plan: Plan, image: np.ndarray, where: str = "image") -> None:
             + (f" ({made_for})" if made_for else "") + "; render the plan on that image")
 
 
+def _first_difference(carried: dict[str, Any], compiled: dict[str, Any]) -> str:
+    """Where a carried workflow first departs from the compiled one, in words."""
+    got, want = carried.get("nodes", []), compiled.get("nodes", [])
+    for i, (a, b) in enumerate(zip(got, want)):
+        if a != b:
+            keys = sorted(k for k in {*a, *b} if a.get(k) != b.get(k))
+            return (f"nodes.{i} ({a.get('id')!r}, brick {a.get('brick')!r}) differs in "
+                    f"{', '.join(keys)}; the edits compile to brick {b.get('brick')!r} with "
+                    f"inputs {b.get('inputs')}")
+    if len(got) != len(want):
+        return f"it has {len(got)} nodes, the edits compile to {len(want)}"
+    keys = sorted(k for k in {*carried, *compiled} if carried.get(k) != compiled.get(k))
+    return f"its {', '.join(keys)} differ"
+
+
+def check_carried_workflow(plan: Plan, graph: SceneGraph | None = None) -> Workflow | None:
+    """The plan's carried workflow, checked against its edits: it must be exactly what the
+    edits compile to with the carried render settings on ``graph`` (default: the plan's own).
+    Returns that compiled workflow, or None when the plan carries no workflow."""
+    from .workflow.validate import validate_workflow
+
+    carried = Carried.of(plan)
+    if carried.workflow is None:
+        return None
+    config = carried.config or RenderConfig()
+    # first the errors that name a node and port (bounds, a foreign model folder)
+    validate_workflow(carried.workflow)
+    check_generative_models(carried.workflow, config.model)
+    compiled = compile_plan(plan, graph, config=config, check_weights=False)
+    want, got = compiled.to_dict(), carried.workflow.to_dict()
+    if got != want:
+        raise ValidationError("plan.workflow", "the carried workflow is not what the plan's "
+                              f"edits compile to: {_first_difference(got, want)}. A workflow "
+                              "may only do what the edits say: re-seal the plan (`sceneedit plan "
+                              "--self-contained`) or delete its 'workflow' key")
+    return compiled
+
+
 def _uses_generative(workflow: Workflow) -> bool:
     from .bricks.generative import uses_generative
 
@@ -107,18 +147,17 @@ def check_generative_models(workflow: Workflow, model: str) -> None:
 
 def render_workflow_for(plan: Plan, graph: SceneGraph, overrides: dict[str, Any] | None = None,
                         runtime: DiffusionRuntime | None = None) -> Workflow:
-    """The workflow to execute: the carried one as written, or a fresh compile when the plan
-    carries none or ``overrides`` change its render settings. A carried generative workflow
-    whose weights are missing here falls back to classical bricks (with a warning) only when
-    the plan asked for ``auto``."""
+    """The workflow to execute: the carried one (checked against the edits, see
+    ``check_carried_workflow``), or a fresh compile when the plan carries none or ``overrides``
+    change its render settings. A carried generative workflow whose weights are missing here
+    falls back to classical bricks (with a warning) only when the plan asked for ``auto``."""
     carried = Carried.of(plan)
     base = carried.config or RenderConfig()
     config = base.updated(overrides)
-    if carried.workflow is None or config != base:
+    workflow = check_carried_workflow(plan, graph)  # refused even when overrides replace it
+    if workflow is None or config != base:
         return compile_plan(plan, graph, config=config)
-    workflow = carried.workflow
-    if _uses_generative(workflow):
-        check_generative_models(workflow, config.model)
+    if _uses_generative(workflow):  # compiled with the plan's render.model
         runtime = runtime or current_runtime()
         problem = unavailable_reason(runtime.model_path or config.model)
         if problem is not None:

@@ -3,14 +3,14 @@ box. Generative bricks take this role for photos; the synthetic domain lets ever
 checked on a CPU with no weights."""
 from __future__ import annotations
 
-from .registry import Port, PortType, brick
+from .registry import Port, PortType, brick, seed_port
 
 
 @brick("draw_object", "Draw a new object described in plain words (synthetic domain: a "
        "category such as 'apple', 'lamp', 'mug', optionally with a colour) fitted into `box`. "
        "Returns the object's mask.",
        [Port("image", PortType.IMAGE), Port("what", PortType.TEXT, "e.g. 'a red apple'"),
-        Port("box", PortType.BOX), Port("seed", PortType.NUMBER, default=0)],
+        Port("box", PortType.BOX), seed_port()],
        [Port("image", PortType.IMAGE), Port("mask", PortType.MASK)], changes_pixels=True)
 def draw_object(image, what, box, seed):
     from ..synthetic.draw import draw_object as draw, parse_object_phrase

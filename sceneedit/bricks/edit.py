@@ -8,7 +8,8 @@ from ..imageops.paste import cut, paste, placed_box
 from ..imageops.recolor import recolor as recolor_image
 from ..imageops.restyle import STYLES, restyle as restyle_image
 from ..palette import COLOR_NAMES
-from .registry import Port, PortType, brick
+from .masks import radius_port
+from .registry import Port, PortType, brick, seed_port
 
 IMAGE, MASK, BOX, NUMBER, TEXT = (PortType.IMAGE, PortType.MASK, PortType.BOX, PortType.NUMBER,
                                   PortType.TEXT)
@@ -36,7 +37,7 @@ def recolor(image, mask, color):
        "'striped'), keeping its silhouette and shading.",
        [Port("image", IMAGE), Port("mask", MASK),
         Port("style", TEXT, f"free text naming one of: {', '.join(STYLES)}"),
-        Port("seed", NUMBER, default=0)],
+        seed_port()],
        [Port("image", IMAGE)], changes_pixels=True)
 def restyle(image, mask, style, seed):
     return restyle_image(image, mask, style, seed=int(seed))
@@ -65,7 +66,7 @@ def paste_object(image, source, source_mask, box, fit):
 @brick("composite", "Take `overlay` inside `mask` and `base` elsewhere (with an optional soft "
        "edge of `feather` pixels inside the mask's dilation).",
        [Port("base", IMAGE), Port("overlay", IMAGE), Port("mask", MASK),
-        Port("feather", NUMBER, default=0)],
+        radius_port("feather", "soft edge, pixels", default=0)],
        [Port("image", IMAGE)], changes_pixels=True)
 def composite(base, overlay, mask, feather):
     return composite_images(base, overlay, mask, feather=int(feather))

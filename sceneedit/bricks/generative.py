@@ -10,22 +10,36 @@ path of the weights) comes from ``sceneedit.diffusion.runtime``.
 from __future__ import annotations
 
 from .. import masks as M
-from .registry import Port, PortType, brick
+from ..render_config import RenderConfig
+from .registry import Port, PortType, brick, seed_port
 
 IMAGE, MASK, BOX, NUMBER, TEXT = (PortType.IMAGE, PortType.MASK, PortType.BOX, PortType.NUMBER,
                                   PortType.TEXT)
 REQUIRES = ("torch", "diffusers", "transformers")
 
 
+def _setting(name: str, description: str, default: float) -> Port:
+    """A sampling setting's port, bounded like the same ``RenderConfig`` field (its one
+    declaration), so a workflow cannot ask for what the render settings refuse."""
+    from annotated_types import Ge, Gt, Le
+
+    meta = RenderConfig.model_fields[name].metadata
+    ge = next((m.ge for m in meta if isinstance(m, Ge)), None)
+    gt = next((m.gt for m in meta if isinstance(m, Gt)), None)
+    le = next((m.le for m in meta if isinstance(m, Le)), None)
+    return Port(name, NUMBER, description, default=default,
+                minimum=gt if gt is not None else ge, maximum=le, exclusive_minimum=gt is not None)
+
+
 def _sampling_ports(strength: float) -> list[Port]:
     return [
         Port("model", TEXT, "diffusers inpainting pipeline: a hub id or a local folder"),
-        Port("seed", NUMBER, default=0),
-        Port("steps", NUMBER, "denoising steps", default=30),
-        Port("strength", NUMBER, "1 generates from noise; below 1 refines the input image "
-             "(coarse-to-fine)", default=strength),
-        Port("guidance", NUMBER, "classifier-free guidance scale", default=7.5),
-        Port("resolution", NUMBER, "side the model works at; 0 = its native one", default=0),
+        seed_port(),
+        _setting("steps", "denoising steps", 30),
+        _setting("strength", "1 generates from noise; below 1 refines the input image "
+                 "(coarse-to-fine)", strength),
+        _setting("guidance", "classifier-free guidance scale", 7.5),
+        _setting("resolution", "side the model works at; 0 = its native one", 0),
     ]
 
 

@@ -7,6 +7,14 @@ from .. import masks as M
 from .registry import Port, PortType, brick
 
 IMAGE, MASK, BOX, NUMBER = PortType.IMAGE, PortType.MASK, PortType.BOX, PortType.NUMBER
+# A disc of radius r costs O(r) per pixel in OpenCV: on a 2048x2048 mask radius 16 took 0.14 s,
+# 64 took 1.4 s, 128 took 7 s, 256 took 48 s. The compiler uses 2 and 4.
+MAX_RADIUS = 64
+
+
+def radius_port(name: str = "radius", description: str = "pixels", default: int = 3) -> Port:
+    """A morphology radius (also the composite's feather, which dilates by it)."""
+    return Port(name, NUMBER, description, default=default, minimum=0, maximum=MAX_RADIUS)
 
 
 def _same_shape(a: np.ndarray, b: np.ndarray) -> None:
@@ -41,13 +49,13 @@ def mask_invert(mask):
 
 
 @brick("mask_dilate", "Grow the mask by a disc of `radius` pixels.",
-       [Port("mask", MASK), Port("radius", NUMBER, "pixels", default=3)], [Port("mask", MASK)])
+       [Port("mask", MASK), radius_port()], [Port("mask", MASK)])
 def mask_dilate(mask, radius):
     return M.dilate(mask, int(radius))
 
 
 @brick("mask_erode", "Shrink the mask by a disc of `radius` pixels.",
-       [Port("mask", MASK), Port("radius", NUMBER, "pixels", default=3)], [Port("mask", MASK)])
+       [Port("mask", MASK), radius_port()], [Port("mask", MASK)])
 def mask_erode(mask, radius):
     return M.erode(mask, int(radius))
 

@@ -8,6 +8,7 @@ one decorated function; nothing else needs editing.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -40,7 +41,8 @@ class PortType(str, Enum):
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+        and math.isfinite(v)
 
 
 def check_value(ptype: PortType, value: Any) -> str | None:
@@ -57,7 +59,10 @@ def check_value(ptype: PortType, value: Any) -> str | None:
             and value[0] < value[2] and value[1] < value[3]
         return None if ok else f"expected a box [x0, y0, x1, y1] with x0 < x1, y0 < y1, got {value!r}"
     if ptype is PortType.NUMBER:
-        return None if _is_number(value) else f"expected a number, got {value!r}"
+        if _is_number(value):
+            return None
+        infinite = isinstance(value, (float, np.floating)) and not math.isfinite(value)
+        return f"expected a number, got {value!r}" + (" (not finite)" if infinite else "")
     if ptype is PortType.GRAPH:
         return None if isinstance(value, SceneGraph) else "expected a SceneGraph"
     if not isinstance(value, str) or not value:
@@ -69,9 +74,12 @@ def check_value(ptype: PortType, value: Any) -> str | None:
     return None
 
 
-def literal_schema(ptype: PortType, choices: tuple[str, ...] | None = None) -> dict[str, Any]:
+def literal_schema(ptype: PortType, choices: tuple[str, ...] | None = None,
+                   bounds: dict[str, float] | None = None) -> dict[str, Any]:
     if choices:
         return {"enum": list(choices)}
+    if ptype is PortType.NUMBER and bounds:
+        return {"type": "number", **bounds}
     return {
         PortType.BOX: {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
         PortType.TEXT: {"type": "string", "minLength": 1},
@@ -96,24 +104,61 @@ class Port:
     description: str = ""
     default: Any = _REQUIRED
     choices: tuple[str, ...] | None = None  # a closed set of literal values
+    # Bounds of a Number port, checked for every value however it arrives (a literal in any
+    # workflow, a carried one included, or another brick's output): a brick's cost must not be
+    # set by whoever wrote the workflow (mask_dilate radius 3000 took 88 s).
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False        # minimum itself is not allowed
 
     @property
     def required(self) -> bool:
         return self.default is _REQUIRED
 
+    @property
+    def bounds(self) -> dict[str, float]:
+        """The bounds as JSON-schema keywords."""
+        out: dict[str, float] = {}
+        if self.minimum is not None:
+            out["exclusiveMinimum" if self.exclusive_minimum else "minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+    def out_of_bounds(self, value: Any) -> str | None:
+        """Why a number is outside this port's bounds, or None."""
+        lo, hi = self.minimum, self.maximum
+        if lo is not None and (value <= lo if self.exclusive_minimum else value < lo):
+            return f"{value!r} is {'not above' if self.exclusive_minimum else 'below'} the " \
+                   f"minimum {lo!r} of this port"
+        if hi is not None and value > hi:
+            return f"{value!r} is above the maximum {hi!r} of this port"
+        return None
+
     def check(self, value: Any) -> str | None:
         problem = check_value(self.type, value)
         if problem is None and self.choices is not None and value not in self.choices:
             problem = f"{value!r} is not one of {', '.join(map(str, self.choices))}"
+        if problem is None and self.type is PortType.NUMBER:
+            problem = self.out_of_bounds(value)
         return problem
 
     def doc(self) -> str:
         text = f"{self.name}: {self.type.value}"
         if self.choices:
             text += f" ({'|'.join(self.choices)})"
+        if self.bounds:
+            lo = "-inf" if self.minimum is None else repr(self.minimum)
+            hi = "inf" if self.maximum is None else repr(self.maximum)
+            text += f" {'(' if self.exclusive_minimum else '['}{lo}, {hi}]"
         if not self.required:
             text += f" = {self.default!r}"
         return text
+
+
+def seed_port(default: int = 0) -> Port:
+    """A random seed, non-negative and 32 bits (numpy and torch generators both take it)."""
+    return Port("seed", PortType.NUMBER, default=default, minimum=0, maximum=2 ** 32 - 1)
 
 
 @dataclass(frozen=True)
@@ -140,8 +185,14 @@ class BrickSpec:
         return next((p for p in self.outputs if p.name == name), None)
 
     def call(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """Run the implementation, filling defaults; always returns {output name: value}."""
+        """Run the implementation, filling defaults; always returns {output name: value}.
+        Bounded numbers are checked here too: a reference can carry any number."""
         args = {p.name: kwargs.get(p.name, p.default) for p in self.inputs}
+        for p in self.inputs:
+            if p.bounds:
+                problem = p.check(args[p.name])
+                if problem:
+                    raise ValidationError(f"input {p.name!r}", problem)
         result = self.fn(**args)
         if len(self.outputs) == 1 and not isinstance(result, dict):
             result = {self.outputs[0].name: result}
@@ -163,7 +214,7 @@ class BrickSpec:
         """JSON schema of one workflow node calling this brick."""
         props = {}
         for p in self.inputs:
-            lit = literal_schema(p.type, p.choices)
+            lit = literal_schema(p.type, p.choices, p.bounds)
             # a copy: the description below must not be written into the shared REF_SCHEMA
             props[p.name] = {"anyOf": [lit, REF_SCHEMA]} if p.type.literal else dict(REF_SCHEMA)
             if p.description:

@@ -88,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.protocol_size < 16:
         raise InvalidInputError(f"--protocol-size must be at least 16, got {args.protocol_size}")
+    for flag, value in (("--synthetic", args.synthetic), ("--limit", args.limit)):
+        if value is not None and value < 1:  # 0 used to mean "the default": 100 items
+            raise InvalidInputError(f"{flag} must be at least 1, got {value}")
     if args.write_ciebench:
         from .builder import write_ciebench
         from .suite import synthetic_items

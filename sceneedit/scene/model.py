@@ -2,6 +2,7 @@
 ``sceneedit.scene-graph/1`` (see ``shared/spec/INTERCHANGE.md``)."""
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union, get_args
 
 import numpy as np
@@ -49,8 +50,20 @@ class Provenance(BaseModel):
     round: int = 0
 
 
+def _check_box_numbers(v: Any) -> Any:
+    """Four finite JSON numbers (not strings, not booleans), before pydantic coerces them."""
+    if not isinstance(v, (list, tuple)) or len(v) != 4:
+        raise ValueError(f"box must be [x0, y0, x1, y1], got {v!r}")
+    for i, x in enumerate(v):
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise ValueError(f"box[{i}] must be a number, got {x!r} ({type(x).__name__})")
+        if not math.isfinite(x):
+            raise ValueError(f"box[{i}] must be a finite number, got {x!r}")
+    return v
+
+
 class SceneObject(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     id: str = Field(min_length=1)
     label: str = Field(min_length=1)
@@ -60,6 +73,11 @@ class SceneObject(BaseModel):
     attributes: dict[str, Union[bool, int, float, str]] = Field(default_factory=dict)
     depth: float | None = Field(default=None, ge=0, le=1)
     provenance: Provenance | None = None
+
+    @field_validator("box", mode="before")
+    @classmethod
+    def _box_numbers(cls, v: Any) -> Any:
+        return _check_box_numbers(v)
 
     @field_validator("box")
     @classmethod
@@ -78,7 +96,7 @@ class SceneObject(BaseModel):
     def area(self) -> float:
         """Mask area in pixels when there is a mask, else box area."""
         if self.mask is not None:
-            return float(self.mask.to_array().sum())
+            return float(self.mask.area())
         x0, y0, x1, y1 = self.box
         return float((x1 - x0) * (y1 - y0))
 
@@ -104,6 +122,18 @@ class ImageInfo(BaseModel):
     model_config = ConfigDict(extra="allow")
     width: int = Field(gt=0)
     height: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "ImageInfo":
+        # The same limit as image files: a graph declaring a 30000x30000 image made every
+        # full-image mask of it cost 900 MB (2.45 GB peak for one mask) before any check.
+        from ..image_decode import max_image_pixels, too_large_message
+
+        limit, pixels = max_image_pixels(), self.width * self.height
+        if pixels > limit:
+            raise ValueError(too_large_message("the image", pixels, limit,
+                                               f"{self.width}x{self.height}"))
+        return self
 
 
 def pydantic_to_ours(exc: PydanticError, what: str,
@@ -142,20 +172,24 @@ class SceneGraph(JsonDocument, BaseModel):
 
     @model_validator(mode="after")
     def _check_ids(self) -> "SceneGraph":
+        # our error, not ValueError: pydantic passes it through, so it names the field the
+        # way every other message does (objects.2.mask.size)
         seen: set[str] = set()
         for i, obj in enumerate(self.objects):
             if obj.id in seen:
-                raise ValueError(f"objects[{i}].id {obj.id!r} is not unique")
+                raise ValidationError(f"scene graph.objects.{i}.id",
+                                      f"{obj.id!r} is not unique")
             seen.add(obj.id)
             if obj.mask is not None and obj.mask.size != [self.image.height, self.image.width]:
-                raise ValueError(
-                    f"objects[{i}].mask.size {obj.mask.size} does not match the image "
-                    f"[height, width] = [{self.image.height}, {self.image.width}]")
+                raise ValidationError(
+                    f"scene graph.objects.{i}.mask.size", f"mask size {obj.mask.size} does not "
+                    f"match the image [height, width] = [{self.image.height}, {self.image.width}]")
         for i, rel in enumerate(self.relations or []):
             for end in ("subject", "object"):
                 if getattr(rel, end) not in seen:
-                    raise ValueError(f"relations[{i}].{end} {getattr(rel, end)!r} is not an "
-                                     f"object id (ids: {', '.join(sorted(seen))})")
+                    raise ValidationError(f"scene graph.relations.{i}.{end}",
+                                          f"{getattr(rel, end)!r} is not an object id",
+                                          sorted(seen))
         return self
 
     @model_serializer(mode="wrap")
@@ -170,9 +204,22 @@ class SceneGraph(JsonDocument, BaseModel):
     def from_dict(cls, data: Any) -> "SceneGraph":
         data = cls.checked_object(data)
         try:
-            return cls.model_validate(data)
+            # strict: a document's numbers are JSON numbers, not strings that look like them
+            graph = cls.model_validate(data, strict=True)
         except PydanticError as exc:
             raise pydantic_to_ours(exc, "scene graph", {"predicate": PREDICATES}) from None
+        graph._check_boxes_inside()
+        return graph
+
+    def _check_boxes_inside(self) -> None:
+        """A document's boxes lie in its image (edits in progress may hold others)."""
+        w, h = self.image.width, self.image.height
+        for i, obj in enumerate(self.objects):
+            x0, y0, x1, y1 = obj.box
+            if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+                raise ValidationError(f"scene graph.objects.{i}.box",
+                                      f"{obj.box} is not inside the {w}x{h} image "
+                                      f"(0 <= x0 < x1 <= {w}, 0 <= y0 < y1 <= {h})")
 
 
 

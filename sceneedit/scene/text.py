@@ -25,6 +25,11 @@ LOW_VALUE = ("same_color_as", "near", "larger_than")
 ELLIPSIS = "…"
 # Attributes the line already says in words (position, size) or that only add length.
 IMPLIED_ATTRIBUTES = frozenset({"color", "position", "size", "area_fraction"})
+# The shortest object line ("o: x at top, tiny" and its newline): at most max_chars / this many
+# objects can be shown, so only that many (the first to keep) are described at all. A
+# 10,000-object graph otherwise had every line built and every relation derived for a text
+# that shows ~100 of them.
+MIN_LINE_CHARS = 18
 
 
 def _fmt(value: object) -> str:
@@ -90,22 +95,27 @@ def graph_to_text(graph: SceneGraph, max_chars: int = 4000) -> str:
     is too long, low-value relations go first (see ``LOW_VALUE``), then the lowest-scoring
     objects with their relations; every omission is stated in the text."""
     w, h = graph.image.width, graph.image.height
-    objs = sorted(graph.objects, key=lambda o: id_key(o.id))
-    lines = {o.id: _object_line(o, w, h) for o in objs}
-    rels = sorted({canonical(r) for r in graph.all_relations()}, key=relation_key)
+    total = len(graph.objects)
     # Keep-first order when objects must go: confident, then large, then by id. Objects without
     # a score were placed by a person or an edit, so they count as certain.
-    ranked = sorted(objs, key=lambda o: (-(1.0 if o.score is None else o.score), -o.area,
-                                          id_key(o.id)))
+    ranked = sorted(graph.objects, key=lambda o: (-(1.0 if o.score is None else o.score),
+                                                  -o.area, id_key(o.id)))
+    cap = max_chars // MIN_LINE_CHARS + 1
+    if total > cap:  # the rest could not be shown: their lines and relations are not needed
+        ranked = ranked[:cap]
+        graph = _subgraph(graph, ranked)
+    objs = sorted(ranked, key=lambda o: id_key(o.id))
+    lines = {o.id: _object_line(o, w, h) for o in objs}
+    rels = sorted({canonical(r) for r in graph.all_relations()}, key=relation_key)
 
     def build(kept: set[str], dropped: tuple[str, ...]) -> str:
-        out = [f"Image {w}x{h}, {len(objs)} objects."]
+        out = [f"Image {w}x{h}, {total} objects."]
         if any(o.depth is not None for o in objs):
             out.append("Depth: 0 = nearest, 1 = farthest.")
         out.append("Objects (id: label (attributes) at position, size):")
         out += [lines[o.id] for o in objs if o.id in kept]
-        if len(kept) < len(objs):
-            out.append(f"{ELLIPSIS} {len(objs) - len(kept)} more objects omitted "
+        if len(kept) < total:
+            out.append(f"{ELLIPSIS} {total - len(kept)} more objects omitted "
                        "(lowest scores), with their relations")
         among = [r for r in rels if r[0] in kept and r[2] in kept]
         shown = [r for r in among if r[1] not in dropped]
@@ -134,6 +144,14 @@ def graph_to_text(graph: SceneGraph, max_chars: int = 4000) -> str:
             hi = mid - 1
     text = build({o.id for o in ranked[:lo]}, LOW_VALUE)
     return text if len(text) <= max_chars else _cut(text, max_chars)
+
+
+def _subgraph(graph: SceneGraph, objects: list[SceneObject]) -> SceneGraph:
+    """``graph`` restricted to ``objects``: stored relations among them, else derived on them."""
+    ids = {o.id for o in objects}
+    relations = None if graph.relations is None else \
+        [r for r in graph.relations if r.subject in ids and r.object in ids]
+    return graph.model_copy(update={"objects": objects, "relations": relations})
 
 
 def _cut(text: str, max_chars: int) -> str:
