@@ -47,7 +47,26 @@ def _render_overrides(args: argparse.Namespace) -> dict:
     """Render settings given on the command line (None: not given)."""
     return {"bricks": args.bricks, "model": args.model, "steps": args.steps,
             "strength": args.strength, "guidance": args.guidance, "resolution": args.resolution,
-            "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None)}
+            "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None),
+            "files": getattr(args, "op_files", None)}
+
+
+class OpFile(argparse.Action):
+    """``--background FILE``: a file an op reads at render time, collected into
+    ``args.op_files`` (-> ``RenderConfig.files``) under the option's name. The options are
+    written out here, not derived from the op registry: importing the ops would make
+    ``--help`` slow (they pull in OpenCV)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        files = dict(getattr(namespace, "op_files", None) or {})
+        files[self.dest] = values
+        namespace.op_files = files
+
+
+def add_op_files(p) -> None:
+    """The op file options, on ``render``, ``plan`` and ``edit``."""
+    p.add_argument("--background", action=OpFile, metavar="FILE",
+                   help="image the background op fills the background with")
 
 
 def _print_warnings(command: str):
@@ -279,6 +298,7 @@ def _add_render_settings(p: argparse.ArgumentParser) -> None:
                    "coarse-to-fine refinement (default 0.6)")
     s.add_argument("--guidance", type=float, help="guidance scale (default 7.5)")
     s.add_argument("--resolution", type=int, help="side the model works at (default: native)")
+    add_op_files(s)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

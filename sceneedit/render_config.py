@@ -45,6 +45,9 @@ class RenderConfig(BaseModel):
     # brick "my_inpaint" wherever it would call "inpaint". The replacement must declare every
     # input and output of the brick it replaces, with the same types (checked when compiling).
     substitutes: dict[str, str] = Field(default_factory=dict)
+    # Files ops read at render time, by the name the op declares (``@op(files=...)``):
+    # ``--background FILE`` -> {"background": FILE}.
+    files: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def parse(cls, data: Any, where: str = "render") -> "RenderConfig":

@@ -30,7 +30,7 @@ def run_edit(args: argparse.Namespace) -> int:
         graph = SceneGraph.load(args.graph)
         graph.check_matches(image)
     editor = Editor(llm=args.llm, n_threads=args.threads, seed=args.seed,
-                    replan_on_failure=not args.no_replan)
+                    replan_on_failure=not args.no_replan, files=getattr(args, "op_files", None))
     result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
                          graph=graph, progress=_progress)
     if args.explain:
@@ -66,3 +66,6 @@ def add_parser(sub) -> None:
                    help="do not re-plan when verification fails")
     e.add_argument("--threads", type=int, default=None)
     e.add_argument("--seed", type=int, default=0)
+    from ..cli import add_op_files
+
+    add_op_files(e.add_argument_group("files ops read"))

@@ -16,6 +16,7 @@ from ..compiler import compile_plan
 from ..errors import SceneEditError, WorkflowError
 from ..io import check_image_array, load_image
 from ..plan import Plan, RemoveEdit
+from ..render_config import RenderConfig
 from ..reasoning.constraints import Constraints
 from ..reasoning.planner import Planner, PlanResult
 from ..render import Rendered
@@ -36,13 +37,15 @@ class Editor:
     perception refinement loop (``Refiner``), called when the planner reports that the graph
     lacks what the instruction is about; None = the classical loop (``LoopRefiner``) when the
     perceiver is the default classical one, else none; False = never refine. ``replan_on_failure``: re-plan once, with
-    the failure as feedback, when the result does not verify.
+    the failure as feedback, when the result does not verify. ``files``: files ops read at
+    render time (``{"background": "beach.png"}``, see ``RenderConfig.files``).
     """
 
     def __init__(self, *, llm: Any = None, perceiver: Any = None, planner: Planner | None = None,
                  refiner: Refiner | None | bool = None, executor: Executor | None = None, seed: int = 0,
                  inpaint_method: str = "auto", replan_on_failure: bool = True,
-                 max_refine_rounds: int = 1, n_threads: int | None = None):
+                 max_refine_rounds: int = 1, n_threads: int | None = None,
+                 files: dict[str, str] | None = None):
         self._llm_spec = llm
         self._perceiver = perceiver
         self._planner = planner
@@ -57,6 +60,7 @@ class Editor:
         self.replan_on_failure = replan_on_failure
         self.max_refine_rounds = max_refine_rounds
         self.n_threads = n_threads
+        self.files = dict(files or {})   # render-time files ops read (RenderConfig.files)
 
     # ---- components, created once ----------------------------------------------------------
     @property
@@ -158,8 +162,8 @@ class Editor:
     def _render(self, clock: StageClock, image: np.ndarray, graph: SceneGraph,
                 plan: Plan) -> Rendered:
         with clock.stage("compile") as note:
-            workflow = compile_plan(plan, graph, seed=self.seed,
-                                    inpaint_method=self.inpaint_method)
+            workflow = compile_plan(plan, graph, config=RenderConfig(
+                seed=self.seed, inpaint_method=self.inpaint_method, files=self.files))
             note["done"] = f"{len(workflow.nodes)} brick calls"
         with clock.stage("render") as note:
             run = self.executor.run(workflow, {"image": image, "graph": graph})
