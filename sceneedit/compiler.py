@@ -15,7 +15,7 @@ from typing import Any
 from .diffusion.choice import choose_bricks
 from .errors import ValidationError
 from .ops import OP_REGISTRY
-from .ops.builder import FOOTPRINT_MARGIN, Builder  # noqa: F401  (FOOTPRINT_MARGIN: re-export)
+from .ops.builder import FOOTPRINT_MARGIN, Builder
 from .plan import Plan
 from .render_config import RenderConfig
 from .scene.model import SceneGraph
@@ -115,12 +115,15 @@ def compile_plan(plan: Plan, graph: SceneGraph | None = None, *, seed: int = 0,
         edits = [plan.edits[i] for i in batch]
         seeds = [config.seed + i for i in batch]
         b.note = "; ".join(_describe(i, plan.edits[i]) for i in batch)
+        b.where = f"edits.{batch[0]}"
         if len(batch) == 1:
             touched_each = [_compiler(edits[0])(b, edits[0], seeds[0])]
         else:
             touched_each = _compile_batch(b, edits, seeds)
         for i, touched in zip(batch, touched_each):
-            fp = b.grow(b.union(*touched), FOOTPRINT_MARGIN)
+            margin = OP_REGISTRY.of(plan.edits[i]).footprint_margin
+            margin = FOOTPRINT_MARGIN if margin is None else margin
+            fp = b.grow(b.union(*touched), margin) if margin else b.union(*touched)
             outputs[f"footprint_{i}"] = fp
             footprints.append(fp)
     b.note = "footprint of the whole plan"

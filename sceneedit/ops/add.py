@@ -21,6 +21,7 @@ def _compile(b: Builder, e: "AddEdit", seed: int) -> list:
         b.image, new_mask = b.ref(g, "image"), b.ref(g, "mask")
     else:
         b.image, new_mask = b.draw(b.image, e.what, b.ref(n, "box"), seed)
+    b.added.append(new_mask)
     return [new_mask]
 
 

@@ -34,6 +34,9 @@ class Builder:
     boxes: dict[str, Any] = field(default_factory=dict)     # current box: literal or Ref
     segmented: set[Ref] = field(default_factory=set)         # masks read from the graph as is
     note: str = ""
+    where: str = "edits"                  # the edit being compiled ("edits.2"), for errors
+    removed: set[str] = field(default_factory=set)          # objects an edit removed
+    added: list[Ref] = field(default_factory=list)          # masks of new objects (no id yet)
     substitutes: dict[str, str] = field(default_factory=dict)  # RenderConfig.substitutes
 
     def add(self, brick: str, **inputs: Any) -> str:
@@ -54,6 +57,12 @@ class Builder:
             self.masks[oid] = self.ref(n, "mask")
             self.segmented.add(self.masks[oid])
         return self.masks[oid]
+
+    def present(self) -> list[Ref]:
+        """The current mask of every object in the image: the graph's objects no edit removed
+        (where earlier edits put them) and the objects edits added."""
+        return [self.mask(o.id) for o in self.graph.objects if o.id not in self.removed] + \
+            list(self.added)
 
     def box(self, oid: str) -> Any:
         return self.boxes.get(oid, [float(v) for v in self.graph.get(oid).box])

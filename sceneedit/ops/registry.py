@@ -83,6 +83,9 @@ class OpSpec:
     order: int = 100             # position in the op list (prompt docs, schema, OPS)
     copyable: bool = False       # a copy on another object of the same kind means the same
     batching: Batching | None = None
+    # The footprint is the masks the compiler returns grown by this many pixels; an op whose
+    # returned region is its footprint already (background: all but the objects) declares 0.
+    footprint_margin: int | None = None   # None: the compiler's FOOTPRINT_MARGIN
 
     @property
     def doc(self) -> str:
@@ -137,14 +140,15 @@ OP_REGISTRY = OpRegistry()
 
 def op(name: str, *, compile: Callable, verify: Callable, expect: Callable,
        lexicon: Lexicon | None = None, order: int = 100, copyable: bool = False,
-       batching: Batching | None = None, registry: OpRegistry | None = None
+       batching: Batching | None = None, footprint_margin: int | None = None,
+       registry: OpRegistry | None = None
        ) -> Callable[[type[EditBase]], type[EditBase]]:
     """Declare an op on its model: ``@op("remove", compile=..., verify=..., expect=...)``."""
 
     def decorate(model: type[EditBase]) -> type[EditBase]:
         spec = OpSpec(name=name, model=model, compile=compile, verify=verify, expect=expect,
                       lexicon=lexicon or Lexicon(), order=order, copyable=copyable,
-                      batching=batching)
+                      batching=batching, footprint_margin=footprint_margin)
         (registry if registry is not None else OP_REGISTRY).register(spec)
         return model
 

@@ -13,6 +13,7 @@ def _compile(b: Builder, e: "RemoveEdit", seed: int) -> list:
     m = b.mask(e.target)
     b.image = b.fill(m, seed, b.label(e.target))
     b.masks.pop(e.target)
+    b.removed.add(e.target)
     return [m]
 
 
