@@ -38,7 +38,8 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
     t.why = f"moved {e['relation']} {e['anchor']}"
 
 
-@op("move", compile=_compile, verify=_verify, expect=_expect, order=50,
+@op("move", compile=_compile, verify=_verify, expect=_expect,
+    examples=({"op": "move", "target": "o3", "anchor": "o2", "relation": "right_of"},), order=50,
     lexicon=Lexicon(
         patterns=(r"\bmove\b", r"\b(put|place|set)\s+(the|it|them|that|this)\b", r"\bshift\b"),
         clause_verbs=("move", "put", "place"),

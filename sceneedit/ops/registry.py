@@ -86,6 +86,8 @@ class OpSpec:
     # The footprint is the masks the compiler returns grown by this many pixels; an op whose
     # returned region is its footprint already (background: all but the objects) declares 0.
     footprint_margin: int | None = None   # None: the compiler's FOOTPRINT_MARGIN
+    # Valid edits of this op, one per shape (docs and the round-trip test read them).
+    examples: tuple[dict, ...] = ()
 
     @property
     def doc(self) -> str:
@@ -141,14 +143,15 @@ OP_REGISTRY = OpRegistry()
 def op(name: str, *, compile: Callable, verify: Callable, expect: Callable,
        lexicon: Lexicon | None = None, order: int = 100, copyable: bool = False,
        batching: Batching | None = None, footprint_margin: int | None = None,
-       registry: OpRegistry | None = None
+       examples: tuple[dict, ...] = (), registry: OpRegistry | None = None
        ) -> Callable[[type[EditBase]], type[EditBase]]:
     """Declare an op on its model: ``@op("remove", compile=..., verify=..., expect=...)``."""
 
     def decorate(model: type[EditBase]) -> type[EditBase]:
         spec = OpSpec(name=name, model=model, compile=compile, verify=verify, expect=expect,
                       lexicon=lexicon or Lexicon(), order=order, copyable=copyable,
-                      batching=batching, footprint_margin=footprint_margin)
+                      batching=batching, footprint_margin=footprint_margin,
+                      examples=examples)
         (registry if registry is not None else OP_REGISTRY).register(spec)
         return model
 

@@ -33,7 +33,8 @@ def _batch_generate(b: Builder, edits: list, seeds: list[int], union) -> str:
                  removed=labels)
 
 
-@op("remove", compile=_compile, verify=_verify, expect=_expect, order=10, copyable=True,
+@op("remove", compile=_compile, verify=_verify, expect=_expect,
+    examples=({"op": "remove", "target": "o3"},), order=10, copyable=True,
     batching=Batching(key=lambda b, e: (), generate=_batch_generate),
     lexicon=Lexicon(
         patterns=(r"\b(remove|delete|erase|get rid of|take away|take out|eliminate)\b",

@@ -42,7 +42,8 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
     t.mode, t.scale, t.why = "resized", e["scale"], f"x{e['scale']}"
 
 
-@op("resize", compile=_compile, verify=_verify, expect=_expect, order=60, copyable=True,
+@op("resize", compile=_compile, verify=_verify, expect=_expect,
+    examples=({"op": "resize", "target": "o3", "scale": 1.5},), order=60, copyable=True,
     lexicon=Lexicon(
         patterns=(r"\b(resize|enlarge|shrink|twice|double|half|size|scale)\b",
                   r"\d+(\.\d+)? times\b", r"\b(bigger|smaller|larger)\W*$"),
