@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, \
     ValidationError as PydanticError, model_serializer, model_validator
 
+from .bricks.placement import PLACEMENT_RELATIONS
 from .document import JsonDocument
 from .errors import ValidationError
 from .ops import OP_REGISTRY, EditBase as _Edit
@@ -26,11 +27,6 @@ from .palette import COLOR_NAMES
 from .scene.model import PREDICATES, SceneGraph, pydantic_to_ours
 
 PLAN_FORMAT = "sceneedit.plan/1"
-# Relations an object can be *placed* by (add / move); the others (larger_than, same_color_as,
-# ...) describe a scene but do not say where something goes.
-PLACEMENT_RELATIONS: tuple[str, ...] = (
-    "left_of", "right_of", "above", "below", "on_top_of", "near", "inside", "in_front_of")
-
 
 EDIT_TYPES: tuple[type[_Edit], ...] = OP_REGISTRY.models
 OPS: tuple[str, ...] = OP_REGISTRY.names

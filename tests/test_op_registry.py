@@ -85,3 +85,19 @@ def test_ops_are_core_and_import_no_higher_layer():
             if isinstance(node, ast.ImportFrom) and node.level == 0:
                 assert not (node.module or "").startswith(("sceneedit.perception",
                                                            "sceneedit.reasoning")), path.name
+
+
+@pytest.mark.parametrize("first", ["sceneedit.plan", "sceneedit.ops", "sceneedit.bricks",
+                                   "sceneedit.workflow.executor", "sceneedit.compiler"])
+def test_every_op_is_in_the_plan_whatever_is_imported_first(first):
+    # op modules declare bricks and the bricks package imports the ops: a module the plan
+    # imports must never import the plan back, or the union would miss the ops not yet loaded
+    import subprocess
+    import sys
+
+    code = (f"import {first}; import pathlib, sceneedit.ops as o; from sceneedit.plan import "
+            "OPS; from sceneedit.bricks import REGISTRY; mods = {p.stem for p in "
+            "pathlib.Path(o.__file__).parent.glob('*.py')} - {'__init__', 'registry', "
+            "'builder', 'checks', 'expect'}; print(sorted(OPS) == sorted(mods), len(REGISTRY))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.split()[0] == "True", r.stdout + r.stderr
