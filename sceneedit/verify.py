@@ -7,6 +7,8 @@ verification step.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .ops import OP_REGISTRY, EditBase
@@ -26,14 +28,17 @@ def _category(what: str) -> tuple[str, str | None]:
 
 def verify_edit(edit: EditBase, before: SceneGraph, after: SceneGraph, *, footprint: np.ndarray,
                 image_before: np.ndarray | None = None, image_after: np.ndarray | None = None,
-                new_masks: dict[str, np.ndarray] | None = None) -> Verdict:
+                new_masks: dict[str, np.ndarray] | None = None,
+                read_text: Callable[[np.ndarray], list[tuple[str, np.ndarray]]] | None = None
+                ) -> Verdict:
     """Check that ``edit`` (with ids of ``before``) took effect in ``after``.
 
     ``footprint`` is the edit's footprint; ``new_masks`` the compiled workflow's ``mask_<id>``
-    outputs (where moved / resized objects went).
+    outputs (where moved / resized objects went); ``read_text``: reads the text in an image
+    ((string, mask) per reading, e.g. OCR), for ops that change text.
     """
     if type(edit) not in OP_REGISTRY.models:
         return Verdict(False, f"no check for op {edit.op!r}")
     check = Check(before, after, footprint, image_before, image_after, new_masks or {},
-                  _category)
+                  _category, read_text)
     return OP_REGISTRY.of(edit).verify(edit, check)

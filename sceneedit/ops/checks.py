@@ -29,7 +29,9 @@ class Verdict:
 class Check:
     """Everything a verification may look at. ``footprint``: the edit's footprint;
     ``new_masks``: the compiled workflow's ``mask_<id>`` outputs (where moved / resized objects
-    went); ``category``: a new-object phrase -> (label, colour or None), given by the domain."""
+    went); ``category``: a new-object phrase -> (label, colour or None), given by the domain;
+    ``read_text``: the text an image shows, as (string, mask) per reading, given by a layer
+    that may read text (the editor passes OCR), or None."""
 
     before: SceneGraph
     after: SceneGraph
@@ -38,6 +40,7 @@ class Check:
     image_after: np.ndarray | None = None
     new_masks: dict[str, np.ndarray] = field(default_factory=dict)
     category: Callable[[str], tuple[str, str | None]] | None = None
+    read_text: Callable[[np.ndarray], list[tuple[str, np.ndarray]]] | None = None
 
 
 def at(graph: SceneGraph, mask: np.ndarray, min_iou: float = SAME_PLACE_IOU

@@ -61,6 +61,9 @@ class Lexicon:
     feedback_words: tuple[str, ...] = ()  # other names in feedback ("don't recolour")
     overrides: tuple[str, ...] = ()      # ops this one cancels in the same clause
     unless: str | None = None            # a clause matching this does not ask for the op
+    # Words for what the op acts on that need not be an object's label ("the sign" of a text):
+    # like "background", they never make an instruction impossible.
+    generic_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

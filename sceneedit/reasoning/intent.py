@@ -69,7 +69,8 @@ rest other others same first second third last biggest largest smallest tallest 
 leftmost rightmost topmost bottommost highest lowest nearest farthest closest two three four
 five both all every each color colour size way time morning evening night day sound light
 water news instruction sun kind sort type surface wall walls floor ceiling garage kitchen
-bathroom bedroom office street park garden yard house home utensil utensils""".split())
+bathroom bedroom office street park garden yard house home utensil utensils""".split()) | {
+    w for s in OP_REGISTRY for w in s.lexicon.generic_words}
 PLACE_WORDS = {"left", "right", "front", "back", "top", "bottom", "middle", "center", "centre",
            "side", "edge", "corner", "rest"}
 FUNCTION_WORDS = set("""of on in at to from with by near next under over above below behind beside
