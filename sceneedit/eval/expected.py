@@ -4,10 +4,10 @@ The expected graph follows from the input's true graph and the gold edits, each 
 effect (``@op(expect=...)``): an object removed is gone; a recoloured one has its new colour
 where it stood; a replaced one is the new kind where the old one stood; swapped objects trade
 places; a resized one keeps its place and scales its area; a moved or added one stands in the
-requested relation to its anchor; every other object is unchanged (same label, colour and mask). Perception assigns fresh ids, so result objects are
-matched to expectations by a maximum bipartite matching over the candidates each expectation
-admits. Success means every expectation is met and the result holds no extra object. A moved object
-must also have left its old place (its centre outside its old box), so a plan that leaves it
+requested relation to its anchor; every other object is unchanged (same label, colour and
+mask). Perception assigns fresh ids, so result objects are matched to expectations by a maximum
+bipartite matching over the candidates each expectation admits. Success means every expectation
+is met and the result holds no extra object. A moved object must also have left its old place (its centre outside its old box), so a plan that leaves it
 where it stood never passes, even when it already stood in the requested relation.
 """
 from __future__ import annotations

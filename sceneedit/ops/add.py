@@ -44,7 +44,8 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
 
 
 @op("add", compile=_compile, verify=_verify, expect=_expect,
-    examples=({"op": "add", "what": "a cat", "anchor": "o2", "relation": "left_of"},), order=40,
+    examples=({"op": "add", "what": "a cat", "anchor": "o2", "relation": "left_of"},),
+    order=40,
     lexicon=Lexicon(
         patterns=(r"\badd\b", r"\b(put|place|insert|draw)\s+(a|an|some|one|two|three)\b"),
         clause_verbs=("add", "put", "place")))

@@ -111,6 +111,12 @@ class Builder:
                      box=box, fit=fit)
         return self.ref(n, "image"), self.ref(n, "mask")
 
+    def relocate(self, oid: str, mask: Ref, box: Any, seed: int) -> Ref:
+        """Fill ``oid``'s old place and paste it into ``box`` (move, resize); its new mask."""
+        self.image, new_mask = self.paste(self.fill(mask, seed, self.label(oid)), mask, box)
+        self.masks[oid], self.boxes[oid] = new_mask, box
+        return new_mask
+
     def draw(self, onto: Ref, what: str, box: Any, seed: int) -> tuple[Ref, Ref]:
         n = self.add("draw_object", image=onto, what=what, box=box, seed=seed)
         return self.ref(n, "image"), self.ref(n, "mask")

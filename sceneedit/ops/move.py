@@ -15,10 +15,7 @@ def _compile(b: Builder, e: "MoveEdit", seed: int) -> list:
     w, h = b.size(e.target)
     n = b.add("place_object", graph=GRAPH_IN, anchor=e.anchor, relation=e.relation,
               width=w, height=h, ignore=e.target)
-    new_box = b.ref(n, "box")
-    b.image, new_mask = b.paste(b.fill(m, seed, b.label(e.target)), m, new_box)
-    b.masks[e.target], b.boxes[e.target] = new_mask, new_box
-    return [m, new_mask]
+    return [m, b.relocate(e.target, m, b.ref(n, "box"), seed)]
 
 
 def _verify(e: "MoveEdit", c: Check) -> Verdict:
@@ -39,7 +36,8 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
 
 
 @op("move", compile=_compile, verify=_verify, expect=_expect,
-    examples=({"op": "move", "target": "o3", "anchor": "o2", "relation": "right_of"},), order=50,
+    examples=({"op": "move", "target": "o3", "anchor": "o2", "relation": "right_of"},),
+    order=50,
     lexicon=Lexicon(
         patterns=(r"\bmove\b", r"\b(put|place|set)\s+(the|it|them|that|this)\b", r"\bshift\b"),
         clause_verbs=("move", "put", "place"),

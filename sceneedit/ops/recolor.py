@@ -41,7 +41,8 @@ def _batch_generate(b: Builder, edits: list, seeds: list[int], union) -> str:
 
 
 @op("recolor", compile=_compile, verify=_verify, expect=_expect,
-    examples=({"op": "recolor", "target": "o3", "color": "red"},), order=30, copyable=True,
+    examples=({"op": "recolor", "target": "o3", "color": "red"},),
+    order=30, copyable=True,
     batching=Batching(key=lambda b, e: (e.color, b.label(e.target)),
                       generate=_batch_generate),
     lexicon=Lexicon(

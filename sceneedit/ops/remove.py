@@ -34,7 +34,8 @@ def _batch_generate(b: Builder, edits: list, seeds: list[int], union) -> str:
 
 
 @op("remove", compile=_compile, verify=_verify, expect=_expect,
-    examples=({"op": "remove", "target": "o3"},), order=10, copyable=True,
+    examples=({"op": "remove", "target": "o3"},),
+    order=10, copyable=True,
     batching=Batching(key=lambda b, e: (), generate=_batch_generate),
     lexicon=Lexicon(
         patterns=(r"\b(remove|delete|erase|get rid of|take away|take out|eliminate)\b",

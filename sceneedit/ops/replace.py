@@ -57,7 +57,8 @@ def _words(text: str) -> str:
 
 @op("replace", compile=_compile, verify=_verify, expect=_expect,
     examples=({"op": "replace", "target": "o3", "with": "floor lamp"},
-              {"op": "replace", "target": "o3", "source": "o7"}), order=20, copyable=True,
+              {"op": "replace", "target": "o3", "source": "o7"}),
+    order=20, copyable=True,
     lexicon=Lexicon(
         patterns=(r"\breplace\b", r"\b(turn|change) (it|them|the [\w ]+) into\b",
                   r"\bswap (the|it|them)\b[\w ]* for (a|an)\b"),

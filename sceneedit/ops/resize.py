@@ -23,9 +23,7 @@ def _compile(b: Builder, e: "ResizeEdit", seed: int) -> list:
     cx = (x0 + x1) / 2  # the bottom edge stays put: objects keep standing where they stood
     W = b.graph.image.width
     new_box = [max(0.0, cx - w / 2), max(0.0, y1 - h), min(float(W), cx + w / 2), float(y1)]
-    b.image, new_mask = b.paste(b.fill(m, seed, b.label(e.target)), m, new_box)
-    b.masks[e.target], b.boxes[e.target] = new_mask, new_box
-    return [m, new_mask]
+    return [m, b.relocate(e.target, m, new_box, seed)]
 
 
 def _verify(e: "ResizeEdit", c: Check) -> Verdict:
@@ -43,7 +41,8 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
 
 
 @op("resize", compile=_compile, verify=_verify, expect=_expect,
-    examples=({"op": "resize", "target": "o3", "scale": 1.5},), order=60, copyable=True,
+    examples=({"op": "resize", "target": "o3", "scale": 1.5},),
+    order=60, copyable=True,
     lexicon=Lexicon(
         patterns=(r"\b(resize|enlarge|shrink|twice|double|half|size|scale)\b",
                   r"\d+(\.\d+)? times\b", r"\b(bigger|smaller|larger)\W*$"),

@@ -65,7 +65,8 @@ def _batch_generate(b: Builder, edits: list, seeds: list[int], union) -> str:
 
 
 @op("restyle", compile=_compile, verify=_verify, expect=_expect,
-    examples=({"op": "restyle", "target": "o3", "style": "made of wood"},), order=80, copyable=True,
+    examples=({"op": "restyle", "target": "o3", "style": "made of wood"},),
+    order=80, copyable=True,
     batching=Batching(key=_batch_key, generate=_batch_generate),
     lexicon=Lexicon(
         patterns=(r"\b(made of|look like|looks like|style|texture|material)\b",

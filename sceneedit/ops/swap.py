@@ -41,7 +41,8 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
 
 
 @op("swap", compile=_compile, verify=_verify, expect=_expect,
-    examples=({"op": "swap", "target": "o3", "other": "o5"},), order=70,
+    examples=({"op": "swap", "target": "o3", "other": "o5"},),
+    order=70,
     lexicon=Lexicon(
         patterns=(r"\b(swap|switch|exchange)\b(?![\w ]* for (a|an)\b)",),
         clause_verbs=("swap", "switch"),
