@@ -37,6 +37,9 @@ class EditBase(BaseModel):
     text_fields: ClassVar[tuple[str, ...]] = ()
     # Fields of which exactly one is given (replace: "with" or "source"): one grammar shape each.
     exclusive: ClassVar[tuple[str, ...]] = ()
+    # Labels the target must have (retext: "text"); empty: any object. The planner limits the
+    # grammar's targets to such objects when the wording asks for this op only.
+    target_labels: ClassVar[tuple[str, ...]] = ()
 
     @model_serializer(mode="wrap")
     def _serialize(self, handler):
