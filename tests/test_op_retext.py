@@ -111,3 +111,30 @@ def test_the_planner_can_ask_for_it():
     graph = TextReader().annotate(ClassicalPerceiver().perceive(image), image)
     # "the sign" names the text's carrier: no reason to call the instruction impossible
     assert absent_referents(graph, "Change the text on the sign to OPEN") == []
+
+
+def test_the_planner_offers_only_text_objects_as_targets():
+    from sceneedit.reasoning.planner import Planner
+
+    class Scripted:   # answers once, recording the grammar it was given
+        def __init__(self, answer):
+            self.answer, self.schemas = answer, []
+
+        def generate_json(self, prompt, schema, max_tokens=512, temperature=0.0, seed=0):
+            self.schemas.append(schema)
+            return self.answer
+
+        def score(self, prompt, options):   # described-referent scoring must not be needed
+            raise AssertionError("scored referents for a text edit")
+
+    image = sign()
+    graph = TextReader().annotate(ClassicalPerceiver().perceive(image), image)
+    text = next(o.id for o in graph.objects if o.label == "text")
+    llm = Scripted('{"reasoning": "r", "edits": [{"op": "retext", "target": "%s", "text": '
+                   '"OPEN"}], "unresolved": null, "missing": []}' % text)
+    result = Planner(llm).plan(graph, "Change the text on the sign to OPEN")
+    assert [e.model_dump() for e in result.plan.edits] == [
+        {"op": "retext", "target": text, "text": "OPEN"}]
+    variants = llm.schemas[0]["properties"]["edits"]["items"]["anyOf"]
+    assert [v["properties"]["op"] for v in variants] == [{"const": "retext"}]
+    assert variants[0]["properties"]["target"] == {"enum": [text]}

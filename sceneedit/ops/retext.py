@@ -253,11 +253,12 @@ class RetextEdit(EditBase):
     text: str = Field(min_length=1, max_length=TEXT_MAX)
     id_fields: ClassVar[tuple[str, ...]] = ("target",)
     text_fields: ClassVar[tuple[str, ...]] = ("text",)
+    target_labels: ClassVar[tuple[str, ...]] = ("text",)
 
     def check_meaningful(self, graph, where: str) -> None:
         obj = graph.get(self.target)
         old = obj.attributes.get("text")
-        if obj.label != "text" and old is None:
+        if obj.label not in self.target_labels and old is None:
             raise ValidationError(f"{where}.target", f"{self.target} ({obj.label}) is not a "
                                   "text object: retext changes the words of a 'text' object "
                                   "(OCR finds them: perception.ocr.TextReader)")
