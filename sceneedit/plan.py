@@ -15,14 +15,15 @@ from .bricks.placement import PLACEMENT_RELATIONS
 from .document import JsonDocument
 from .errors import ValidationError
 from .ops import OP_REGISTRY, EditBase as _Edit
-from .ops.add import AddEdit
-from .ops.move import MoveEdit
-from .ops.recolor import RecolorEdit
+# The edit models, re-exported where callers have always found them.
+from .ops.add import AddEdit  # noqa: F401
+from .ops.move import MoveEdit  # noqa: F401
+from .ops.recolor import RecolorEdit  # noqa: F401
 from .ops.remove import RemoveEdit
-from .ops.replace import ReplaceEdit
-from .ops.resize import SCALE_RANGE, ResizeEdit
-from .ops.restyle import RestyleEdit
-from .ops.swap import SwapEdit
+from .ops.replace import ReplaceEdit  # noqa: F401
+from .ops.resize import SCALE_RANGE, ResizeEdit  # noqa: F401
+from .ops.restyle import RestyleEdit  # noqa: F401
+from .ops.swap import SwapEdit  # noqa: F401
 from .palette import COLOR_NAMES
 from .scene.model import PREDICATES, SceneGraph, pydantic_to_ours
 
