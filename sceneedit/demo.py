@@ -88,6 +88,8 @@ def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None,
     from .verify import verify_edit
 
     out.mkdir(parents=True, exist_ok=True)
+    job_start = time.perf_counter()
+    timings: dict[str, float] = {}   # where the job's time goes (written to timings.json)
     scene = generate_scene(seed, objects=DEMO_OBJECTS)
     save_image(out / "scene.png", scene.image)
     scene.graph.save(out / "truth.graph.json")
@@ -105,7 +107,9 @@ def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None,
 
         t0 = time.perf_counter()
         model = get_llm(llm)
-        print(f"planner: {model.model_path.name} (loaded in {time.perf_counter() - t0:.1f} s)")
+        timings["model_seconds"] = time.perf_counter() - t0   # assembly (first run) + load
+        print(f"planner: {model.model_path.name} (ready in {timings['model_seconds']:.1f} s)",
+              flush=True)
         planner = Planner(model)
     ids = _ids(graph)
     rows, summary = [], []
@@ -119,15 +123,20 @@ def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None,
                 continue
             plan = Plan(instruction=instruction, edits=expected, graph=graph)
         else:
+            # the instruction first, so the user sees what the model is working on
+            print(f"{name}: {instruction}", flush=True)
             planning = planner.plan(graph, instruction)
             plan = planning.plan.model_copy(update={"graph": graph})
             got = [e.model_dump(by_alias=True) for e in plan.edits]
             agrees = (not got) if expected is None else _same_edits(got, expected)
             record.update(planned=got, unresolved=plan.unresolved, reasoning=plan.reasoning,
                           plan_seconds=round(planning.seconds, 2), as_expected=agrees)
-            print(f"{name}: {instruction}\n  planned in {planning.seconds:.1f} s: "
+            timings.setdefault("first_plan_seconds", planning.seconds)
+            timings["plans_seconds"] = timings.get("plans_seconds", 0.0) + planning.seconds
+            print(f"  planned in {planning.seconds:.1f} s: "
                   f"{got or 'unresolved: ' + str(plan.unresolved)}"
-                  f"  [{'as expected' if agrees else 'differs from ' + json.dumps(expected)}]")
+                  f"  [{'as expected' if agrees else 'differs from ' + json.dumps(expected)}]",
+                  flush=True)
         write_text_atomic(out / f"{name}.plan.json",
                           plan.model_copy(update={"graph": None}).to_json() + "\n")
         if not plan.edits:
@@ -162,6 +171,9 @@ def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None,
     print(f"\n{'plan':<15} {'bricks':>6} {'ms':>8} {'footprint':>9} {'outside':>8}  verified")
     print("\n".join(rows))
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    timings["job_seconds"] = time.perf_counter() - job_start
+    write_text_atomic(out / "timings.json",
+                      json.dumps({k: round(v, 2) for k, v in timings.items()}, indent=2) + "\n")
     # A planning miss is reported (as_expected); a failure is a rendered edit that did not
     # happen or a pixel changed outside its footprint.
     rendered = [s for s in summary if s["verified"] is not None]
@@ -172,5 +184,9 @@ def run_demo(out: Path, seed: int = 7, llm: str | bool | None = None,
     if planner is not None:
         line += f", {sum(bool(s['as_expected']) for s in summary)}/{len(summary)} planned as " \
                 "expected"
+        line += (f"\ntime: model {timings['model_seconds']:.1f} s, first plan "
+                 f"{timings.get('first_plan_seconds', 0):.1f} s, all plans "
+                 f"{timings.get('plans_seconds', 0):.1f} s, whole job "
+                 f"{timings['job_seconds']:.1f} s (timings.json)")
     print(line)
     return 1 if failed else 0

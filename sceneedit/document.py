@@ -19,7 +19,21 @@ class JsonDocument:
     """
 
     document_name: ClassVar[str] = "document"
+    document_format: ClassVar[str | None] = None  # the required "format" value, if any
     dump_options: ClassVar[dict[str, Any]] = {"by_alias": True}
+
+    @classmethod
+    def checked_object(cls, data: Any) -> dict[str, Any]:
+        """``data`` if it is a JSON object with this document's ``format``, else the error."""
+        from .errors import ValidationError
+
+        if not isinstance(data, dict):
+            raise ValidationError(cls.document_name,
+                                  f"expected a JSON object, got {type(data).__name__}")
+        if cls.document_format is not None and data.get("format") != cls.document_format:
+            raise ValidationError("format", f"expected {cls.document_format!r}, "
+                                  f"got {data.get('format')!r}")
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:  # pragma: no cover - every subclass overrides it

@@ -13,6 +13,11 @@ class InvalidInputError(SceneEditError):
     """A file or value given by the user is unusable (corrupt image, malformed JSON, ...)."""
 
 
+class UnsafePathError(InvalidInputError):
+    """A document names a file outside the folders the user gave (absolute, ``..``, a link
+    out): refused, nothing outside is read."""
+
+
 class ValidationError(SceneEditError):
     """A document or value does not satisfy the rules; ``field`` says where."""
 

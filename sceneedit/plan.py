@@ -48,6 +48,7 @@ def parse_edit(data: Any, where: str = "edit") -> _Edit:
 
 class Plan(JsonDocument, BaseModel):
     document_name: ClassVar[str] = "plan"
+    document_format: ClassVar[str] = PLAN_FORMAT
 
     model_config = ConfigDict(extra="allow")
 
@@ -75,10 +76,7 @@ class Plan(JsonDocument, BaseModel):
     # ---- reading and writing -------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Any) -> "Plan":
-        if not isinstance(data, dict):
-            raise ValidationError("plan", f"expected a JSON object, got {type(data).__name__}")
-        if data.get("format") != PLAN_FORMAT:
-            raise ValidationError("format", f"expected {PLAN_FORMAT!r}, got {data.get('format')!r}")
+        data = cls.checked_object(data)
         edits = data.get("edits", [])
         if not isinstance(edits, list):
             raise ValidationError("plan.edits", "expected a list of edits")

@@ -1,11 +1,13 @@
 """One call from a plan to an edited image: validate, compile, execute, preserve."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from .compiler import compile_plan
+from .diffusion.choice import PlaceholderWarning, gate_placeholders
 from .diffusion.runtime import DiffusionRuntime, using_runtime
 from .errors import ValidationError
 from .io import check_image_array
@@ -37,13 +39,30 @@ def plan_graph(plan: Plan, image: np.ndarray, graph: SceneGraph | None) -> Scene
     return graph
 
 
+def _placeholder_note(workflow: Workflow, image: np.ndarray) -> str | None:
+    """``diffusion.choice.gate_placeholders`` for this image (refuses, or the note to show)."""
+    def in_domain() -> bool:
+        from .perception.domain import domain_score
+
+        return domain_score(image).in_domain
+
+    return gate_placeholders(workflow, in_domain)
+
+
 def execute(workflow: Workflow, image: np.ndarray, graph: SceneGraph, *,
             executor: Executor | None = None, progress: ProgressFn | None = None,
             runtime: DiffusionRuntime | None = None) -> Rendered:
-    """Run a compiled workflow on ``image``; generative bricks run on ``runtime``."""
+    """Run a compiled workflow on ``image``; generative bricks run on ``runtime``. Classical
+    placeholder content on an image outside the synthetic domain is refused unless the
+    workflow's brick choice allows it; then the trace carries a warning (also issued as a
+    ``PlaceholderWarning``)."""
+    note = _placeholder_note(workflow, image)
     with using_runtime(runtime):
         run = (executor or Executor()).run(workflow, {"image": image, "graph": graph},
                                            progress=progress)
+    if note is not None:
+        run.trace.warnings.append(note)
+        warnings.warn(note, PlaceholderWarning, stacklevel=2)
     h, w = image.shape[:2]
     footprint = run.footprint if run.footprint is not None else np.zeros((h, w), bool)
     return Rendered(run.image, footprint, workflow, run)

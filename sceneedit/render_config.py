@@ -14,12 +14,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
 
 from .errors import ValidationError
+from .weights.table import ENTRIES
 
 BrickMode = Literal["classical", "generative", "auto"]
 BRICK_MODES: tuple[str, ...] = ("classical", "generative", "auto")
-# Stable Diffusion 1.5 inpainting: 512 px native, runs in fp16 on a 4 GB GPU.
-DEFAULT_DIFFUSION_MODEL = "stable-diffusion-v1-5/stable-diffusion-inpainting"
-MODEL_ENV = "SCENEEDIT_DIFFUSION_MODEL"
+# Stable Diffusion 1.5 inpainting (512 px native, runs in fp16 on a 4 GB GPU), as declared in
+# the one model table.
+DEFAULT_DIFFUSION_MODEL = str(ENTRIES["diffusion"].hf_repo)
+MODEL_ENV = ENTRIES["diffusion"].env_var
 
 
 def default_model() -> str:
@@ -45,7 +47,12 @@ class RenderConfig(BaseModel):
     # brick "my_inpaint" wherever it would call "inpaint". The replacement must declare every
     # input and output of the brick it replaces, with the same types (checked when compiling).
     substitutes: dict[str, str] = Field(default_factory=dict)
-    # Files ops read at render time, by the name the op declares (``@op(files=...)``):
+    # On an image that is not one of sceneedit's synthetic scenes, edits that need new content
+    # (replace with a description, add, restyle) are refused without a diffusion model: the
+    # classical bricks would draw flat clip-art into a photo. True draws it anyway, as a
+    # placeholder, and the result says so (``diffusion.choice.gate_placeholders``).
+    placeholder: bool = False
+    # Files ops read at render time, by the name the op reads them under:
     # ``--background FILE`` -> {"background": FILE}.
     files: dict[str, str] = Field(default_factory=dict)
 
@@ -74,3 +81,4 @@ class BrickChoice(BaseModel):
     used: Literal["classical", "generative"]
     reason: str
     model: str | None = None                # set when generative bricks are used
+    placeholder: bool = False               # classical placeholders allowed on photos

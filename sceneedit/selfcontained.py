@@ -22,7 +22,7 @@ from .compiler import compile_plan
 from .diffusion.choice import GenerativeFallbackWarning
 from .diffusion.runtime import DiffusionRuntime, current_runtime
 from .diffusion.weights import unavailable_reason
-from .errors import InvalidInputError, MissingWeightsError, SceneEditError
+from .errors import InvalidInputError, MissingWeightsError, SceneEditError, ValidationError
 from .io import check_image_array, image_sha256
 from .plan import Plan
 from .render import Rendered, execute, plan_graph
@@ -90,6 +90,21 @@ def _uses_generative(workflow: Workflow) -> bool:
     return uses_generative(n.brick for n in workflow.nodes)
 
 
+def check_generative_models(workflow: Workflow, model: str) -> None:
+    """Refuse a carried workflow whose generative node names a model other than the plan's
+    ``render.model``: that is the one whose weights are checked (or replaced by ``--weights``),
+    and a node's own ``model`` would otherwise load any folder the document names."""
+    from .bricks.generative import GENERATIVE_BRICKS
+
+    for i, node in enumerate(workflow.nodes):
+        if node.brick in GENERATIVE_BRICKS and "model" in node.inputs \
+                and node.inputs["model"] != model:
+            raise ValidationError(f"workflow.nodes.{i}.inputs.model",
+                                  f"node {node.id!r} names model {node.inputs['model']!r}, not "
+                                  f"the plan's render.model {model!r}; a carried workflow may "
+                                  "only use the render model")
+
+
 def render_workflow_for(plan: Plan, graph: SceneGraph, overrides: dict[str, Any] | None = None,
                         runtime: DiffusionRuntime | None = None) -> Workflow:
     """The workflow to execute: the carried one as written, or a fresh compile when the plan
@@ -103,6 +118,7 @@ def render_workflow_for(plan: Plan, graph: SceneGraph, overrides: dict[str, Any]
         return compile_plan(plan, graph, config=config)
     workflow = carried.workflow
     if _uses_generative(workflow):
+        check_generative_models(workflow, config.model)
         runtime = runtime or current_runtime()
         problem = unavailable_reason(runtime.model_path or config.model)
         if problem is not None:
@@ -134,6 +150,7 @@ class FolderItem:
     image: str | None = None
     output: str | None = None
     error: str | None = None
+    error_class: str | None = None
     changed_pixels: int = 0
     seconds: float = 0.0
 
@@ -141,8 +158,16 @@ class FolderItem:
 def _image_index(images_dir: Path) -> Callable[[str], Path | None]:
     """Find an image by sha256, decoding each file of the folder at most once."""
     from .io import load_image
+    from .outputs import contained
 
-    files = sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    def inside(p: Path) -> bool:  # a link leading out of the folder is not read
+        try:
+            return contained(images_dir, p.name, p.name) is not None
+        except InvalidInputError:
+            return False
+
+    files = sorted(p for p in images_dir.iterdir()
+                   if p.suffix.lower() in IMAGE_SUFFIXES and inside(p))
     known: dict[str, Path] = {}
     pending = iter(files)
 
@@ -173,11 +198,15 @@ def render_folder(plans_dir: str | Path, images_dir: str | Path, out_dir: str | 
     import time
 
     from .io import load_image, save_image, write_text_atomic
+    from .outputs import contained
 
     plans_dir, images_dir, out_dir = Path(plans_dir), Path(images_dir), Path(out_dir)
     for d, what in ((plans_dir, "plans"), (images_dir, "images")):
         if not d.is_dir():
             raise InvalidInputError(f"{what} folder not found: {d}")
+    if out_dir.is_dir() and out_dir.resolve() == images_dir.resolve():
+        raise InvalidInputError(f"the output folder {out_dir} is the images folder: the outputs "
+                                "(<plan name>.png) could replace its images; write elsewhere")
     find = _image_index(images_dir)
     items: list[FolderItem] = []
     executor = Executor(visuals=False)
@@ -187,7 +216,8 @@ def render_folder(plans_dir: str | Path, images_dir: str | Path, out_dir: str | 
         try:
             plan = Plan.load(plan_path)
             carried = Carried.of(plan)
-            image_path = images_dir / carried.image_name if carried.image_name else None
+            image_path = contained(images_dir, carried.image_name, "image_name") \
+                if carried.image_name is not None else None
             if (image_path is None or not image_path.is_file()) and carried.sha256:
                 image_path = find(carried.sha256)
             if image_path is None or not image_path.is_file():
@@ -202,7 +232,14 @@ def render_folder(plans_dir: str | Path, images_dir: str | Path, out_dir: str | 
             item.output = target.name
             item.changed_pixels = int((out.image != image).any(axis=2).sum())
         except SceneEditError as exc:
-            item.error = str(exc)
+            item.error, item.error_class = str(exc), type(exc).__name__
+        except RecursionError:  # one pathological document must not end the folder's run
+            item.error = "the plan is nested too deeply to read (not a plan document)"
+            item.error_class = "InvalidInputError"
+        except OSError as exc:
+            from .outputs import describe_os_error
+
+            item.error, item.error_class = describe_os_error(exc), "OSError"
         item.seconds = round(time.perf_counter() - t0, 3)
         items.append(item)
         if report:

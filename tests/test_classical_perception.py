@@ -9,7 +9,7 @@ import pytest
 from sceneedit.errors import InvalidInputError
 from sceneedit.masks import dilate, iou
 from sceneedit.perception import ClassicalPerceiver, Perceiver
-from sceneedit.perception.attributes import POSITION_WORDS, dominant_color, position_word
+from sceneedit.scene.attributes import POSITION_WORDS, dominant_color, position_word
 from sceneedit.synthetic import CATEGORIES, generate_scene
 from sceneedit.synthetic.backgrounds import STYLES
 

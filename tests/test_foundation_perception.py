@@ -192,7 +192,7 @@ def test_hf_ids_load_from_the_local_cache_offline(checkpoints, tmp_path):
 def test_env_var_points_at_a_checkpoint_and_wrong_kind_is_named(checkpoints, monkeypatch):
     monkeypatch.setenv("SCENEEDIT_SAM_MODEL", str(checkpoints["sam"]))
     src = model_mgmt.resolve_source("sam")
-    assert src.origin == "env" and src.local_dir == checkpoints["sam"].resolve()
+    assert src.origin == "env" and src.path == checkpoints["sam"].resolve()
     with pytest.raises(InvalidInputError, match="grounding-dino"):
         model_mgmt.load_model("owlv2", checkpoints["grounding-dino"])
 

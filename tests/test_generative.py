@@ -214,7 +214,8 @@ def test_default_stays_classical(scene):
     wf = compile_plan(Plan(instruction="x", edits=list(_edits(ids).values())[:1]), s.graph)
     assert not any(n.brick.startswith("gen_") for n in wf.nodes)
     assert wf.model_extra["bricks"] == {"requested": "classical", "used": "classical",
-                                        "reason": "requested", "model": None}
+                                        "reason": "requested", "model": None,
+                                        "placeholder": False}
 
 
 def test_auto_falls_back_to_classical_with_a_warning_when_the_model_is_missing(scene, tmp_path):

@@ -17,12 +17,15 @@ from pathlib import Path
 import pytest
 
 from sceneedit.errors import InvalidInputError, MissingWeightsError, SceneEditError
-from sceneedit.reasoning import models
-from sceneedit.reasoning.models import ModelTier, list_models, resolve_model
+from sceneedit.reasoning.models import resolve_model
+from sceneedit.weights import ModelTier, list_models
+from sceneedit.weights import parts as model_cache
 
 
 def _write_gguf_stub(path: Path) -> Path:
-    path.write_bytes(b"GGUF" + bytes(60))
+    """A structurally whole GGUF (version 3, no tensors, no metadata): passes the header check;
+    llama.cpp would refuse it."""
+    path.write_bytes(b"GGUF" + (3).to_bytes(4, "little") + bytes(16))
     return path
 
 
@@ -82,7 +85,8 @@ def _make_parts(root: Path, n_parts: int = 3, size: int = 5000) -> tuple[str, by
     """Create importable part packages under ``root``; return (module prefix, full content)."""
     prefix = f"sefake_{uuid.uuid4().hex[:8]}_part"
     blob = bytes(range(256)) * (n_parts * size // 256 + 1)
-    blob = b"GGUF" + blob[: n_parts * size - 4]
+    header = b"GGUF" + (3).to_bytes(4, "little") + bytes(16)  # v3, no tensors, no metadata
+    blob = header + blob[: n_parts * size - len(header)]
     for n in range(1, n_parts + 1):
         pkg = root / f"{prefix}{n}"
         (pkg / "data").mkdir(parents=True)
@@ -122,15 +126,15 @@ def test_assembly_verifies_and_stamps(parts, monkeypatch: pytest.MonkeyPatch) ->
     def no_hash(*a, **k):
         raise AssertionError("re-hashed a stamped file")
 
-    monkeypatch.setattr(models, "sha256_file", no_hash)
+    monkeypatch.setattr(model_cache, "sha256_file", no_hash)
     assert resolve_model("tiny", tiers=tiers, directory=cache) == path
     monkeypatch.undo()
 
     # A touched file (mtime differs from the stamp) is re-hashed once and re-stamped.
     os.utime(path, ns=(1, 1))
     calls = []
-    real = models.sha256_file
-    monkeypatch.setattr(models, "sha256_file", lambda p, progress=True: calls.append(p) or real(p, False))
+    real = model_cache.sha256_file
+    monkeypatch.setattr(model_cache, "sha256_file", lambda p, progress=True: calls.append(p) or real(p, False))
     assert resolve_model("tiny", tiers=tiers, directory=cache, progress=False) == path
     assert resolve_model("tiny", tiers=tiers, directory=cache, progress=False) == path
     assert len(calls) == 1

@@ -134,8 +134,10 @@ def test_depth_without_weights_says_what_to_download(tmp_path, monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
     with pytest.raises(MissingWeightsError, match="no depth model is configured.*hf download"):
         DepthEstimator()
-    with pytest.raises(MissingWeightsError, match="has no config.json"):
+    with pytest.raises(MissingWeightsError, match="is not a directory on this machine"):
         DepthEstimator(tmp_path / "nowhere").load()
+    with pytest.raises(MissingWeightsError, match="has no config.json"):
+        DepthEstimator(tmp_path).load()
     pytest.importorskip("transformers")
     with pytest.raises(MissingWeightsError, match=f"could not be loaded.*{ENV_VAR}"):
         DepthEstimator("someone/not-in-the-cache", device="cpu").load()

@@ -17,6 +17,7 @@ from sceneedit.perception.needs import instruction_needs, missing_needs
 from sceneedit.perception.refine import RefineConfig, Refiner, refine_graph
 from sceneedit.scene.model import SceneGraph
 from sceneedit.synthetic import generate_scene
+from sceneedit.synthetic.categories import LEXICON
 
 # Seed 5 with these objects: mug, ring, banana, apple and lamp apart, the ring below-left of the
 # mug (inside a crop of margin 2 around it).
@@ -55,6 +56,7 @@ class ScriptedDetector:
     stand-in for small objects that a detector finds only when zoomed in)."""
 
     name = "scripted"
+    lexicon = LEXICON  # it plays a detector of the synthetic domain
 
     def __init__(self, image, entries, *, crops_only=False):
         self.full_shape = image.shape

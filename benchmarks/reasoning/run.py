@@ -1,6 +1,7 @@
 """Reasoning benchmark: plan every suite case with each model tier and score it against gold.
 
     python -m benchmarks.reasoning.run --tiers small default [--limit N] [--synthetic 12]
+    python -m benchmarks.reasoning.run --suite external-dev   # the external corpus's dev split
 
 Prints, per tier, a table per category (exact-plan and referent accuracy) and the latency
 figures (median / p90 plan latency, the cold first call, the prompt-cache speedup of a repeated
@@ -23,6 +24,9 @@ if str(ROOT) not in sys.path:
 from benchmarks.reasoning.cases import format_table, load_suite, score_plan, summarise  # noqa: E402
 from benchmarks.reasoning.synthetic_cases import synthetic_cases  # noqa: E402
 from sceneedit.plan import Plan  # noqa: E402
+
+
+SUITES = ("reasoning", "external-dev", "external-sealed")
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -95,10 +99,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--only", nargs="+", default=None, help="only these categories")
     ap.add_argument("--ids", nargs="+", default=None, help="only these case ids")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "reasoning.json"))
+    ap.add_argument("--suite", default="reasoning", choices=SUITES,
+                    help="this project's suite (+ synthetic cases), or a split of the external "
+                         "corpus (benchmarks/external/README.md)")
+    ap.add_argument("--out", default=None,
+                    help="default: benchmarks/results/reasoning[-<external suite>].json")
     args = ap.parse_args(argv)
-    photo = load_suite()
-    synth = synthetic_cases(n_scenes=args.synthetic) if args.synthetic else []
+    if args.suite == "reasoning":
+        photo = load_suite()
+        synth = synthetic_cases(n_scenes=args.synthetic) if args.synthetic else []
+    else:
+        from benchmarks.external.corpus import load_external
+        from benchmarks.external.source import ExternalDataMissing
+        try:
+            photo, synth = load_external(args.suite.removeprefix("external-")), []
+        except ExternalDataMissing as exc:
+            ap.error(str(exc))
     if args.limit:
         photo, synth = photo[:args.limit], synth[:args.limit]
     cases = photo + synth
@@ -109,10 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             ap.error(f"unknown case ids: {', '.join(unknown)}")
         cases = [c for c in cases if c.id in args.ids]
-    report = {"cases": len(cases), "photo": len(photo), "synthetic": len(synth), "tiers": []}
+    report = {"suite": args.suite, "cases": len(cases), "photo": len(photo),
+              "synthetic": len(synth), "tiers": []}
     for tier in args.tiers:
         report["tiers"].append(run_tier(tier, cases, args.threads))
-    out = Path(args.out)
+    suffix = "" if args.suite == "reasoning" else f"-{args.suite}"
+    out = Path(args.out or ROOT / "benchmarks" / "results" / f"reasoning{suffix}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
     for t in report["tiers"]:

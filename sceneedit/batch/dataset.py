@@ -84,6 +84,10 @@ def read_jsonl(path: Path) -> list[BatchItem]:
             items.append(BatchItem(len(items), f"line{n:05d}", "", "", problem=_problem(
                 "InvalidInputError", f"{where} is not valid JSON: {exc.msg}")))
             continue
+        except RecursionError:
+            items.append(BatchItem(len(items), f"line{n:05d}", "", "", problem=_problem(
+                "InvalidInputError", f"{where} is nested too deeply to be a dataset entry")))
+            continue
         items.append(_entry(len(items), where, data, path.parent))
     return items
 

@@ -1,6 +1,8 @@
 """What one batch item is, the settings a batch runs with, and the content key that makes a
-batch resumable: the same image bytes, instruction, plan and settings give the same key, so a
-re-run skips an item whose result is already recorded and redoes one whose input changed."""
+batch resumable: the same item id, image bytes, instruction, plan and settings give the same
+key, so a re-run skips an item whose result is already recorded and redoes one whose input
+changed. The id is part of the key: items that differ only by id are different items, each
+with its own outputs (``items/<id>/``)."""
 from __future__ import annotations
 
 import hashlib
@@ -100,10 +102,11 @@ def file_digest(path: str | Path) -> str | None:
 
 
 def assign_key(item: BatchItem, settings: BatchSettings) -> BatchItem:
-    """Set the item's key: a content hash of the image bytes, instruction, plan and settings."""
+    """Set the item's key: a hash of its id and the image bytes, instruction, plan and
+    settings."""
     digest = item.image_sha256 = file_digest(item.image) if item.image else None
     h = hashlib.sha256()
-    for part in (f"image:{digest}" if digest else f"unreadable:{item.image}",
+    for part in (f"id:{item.id}", f"image:{digest}" if digest else f"unreadable:{item.image}",
                  f"instruction:{item.instruction}", f"plan:{item.plan_text}",
                  f"problem:{json.dumps(item.problem, sort_keys=True)}",
                  f"settings:{settings.fingerprint(item.needs_llm)}"):

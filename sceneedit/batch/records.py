@@ -20,7 +20,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import InvalidInputError
 from ..io import write_bytes_atomic, write_text_atomic
+from ..outputs import check_output_folder
 from .items import RECORD_FORMAT
 
 RECORDS_NAME = "records.jsonl"
@@ -41,10 +43,29 @@ def record_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _well_formed(record: Any) -> bool:
+    """A record this version can use (a hand-edited or foreign line is skipped: its item is
+    redone, never trusted or crashed on)."""
+    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+        return False
+    if not all(isinstance(record.get(k), str) for k in ("key", "id", "status")) \
+            or not isinstance(record.get("seconds", {}), dict):
+        return False
+    if record["status"] == "failed":
+        error = record.get("error")
+        return isinstance(error, dict) and all(isinstance(error.get(k), str)
+                                               for k in ("class", "message")) \
+            and isinstance(record.get("stage"), str)
+    return record["status"] in FINISHED
+
+
 class OutputStore:
     def __init__(self, root: str | Path):
-        self.root = Path(root)
+        self.root = check_output_folder(root, "batch output folder")
         self.records_path = self.root / RECORDS_NAME
+        if self.records_path.is_dir():
+            raise InvalidInputError(f"{self.records_path} is a folder: the batch output folder "
+                                    f"{self.root} is not a batch's (give another -o)")
         self.root.mkdir(parents=True, exist_ok=True)
         self._end_torn_line()
 
@@ -68,9 +89,9 @@ class OutputStore:
             for line in fh:
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     continue
-                if isinstance(record, dict) and record.get("format") == RECORD_FORMAT:
+                if _well_formed(record):
                     latest[record["key"]] = record
         return latest
 
@@ -79,6 +100,9 @@ class OutputStore:
         done = {}
         for key, record in self.latest_records().items():
             outputs = record.get("outputs") or {}
+            if not isinstance(outputs, dict) or not all(isinstance(p, str)
+                                                        for p in outputs.values()):
+                continue  # a hand-edited record: redo the item rather than trust it
             if record["status"] in FINISHED and all((self.root / p).is_file()
                                                     for p in outputs.values()):
                 done[key] = record

@@ -11,18 +11,30 @@ import argparse
 import sys
 
 
+PLACEHOLDER_HELP = ("on a photo without a diffusion model, draw classical placeholder content "
+                    "(flat clip-art) for replace / add / restyle instead of refusing; the "
+                    "output says so")
+
+
 def _progress(stage: str, message: str) -> None:
     if message != "start":
         print(f"  [{stage}] {message}", file=sys.stderr, flush=True)
 
 
 def run_edit(args: argparse.Namespace) -> int:
+    from ..cli import _print_warnings
     from ..errors import SceneEditError
-    from ..io import load_image, save_image
+    from ..io import image_writer, load_image
+    from ..outputs import Outputs
     from .editor import Editor
 
+    outputs = Outputs({"IMAGE": args.image, "--mask": args.mask, "--graph": args.graph},
+                      overwrite_input=getattr(args, "overwrite_input", False))
+    outputs.add("-o", args.output, image=True)
+    outputs.add("--save-plan", args.save_plan)
     image = load_image(args.image)
-    mask = load_image(args.mask).any(axis=2) if args.mask else None
+    # transparent = not selected, so a mask's alpha is composited on black
+    mask = load_image(args.mask, background=(0, 0, 0)).any(axis=2) if args.mask else None
     graph = None
     if args.graph:
         from ..scene import SceneGraph
@@ -30,16 +42,18 @@ def run_edit(args: argparse.Namespace) -> int:
         graph = SceneGraph.load(args.graph)
         graph.check_matches(image)
     editor = Editor(llm=args.llm, n_threads=args.threads, seed=args.seed,
-                    replan_on_failure=not args.no_replan, files=getattr(args, "op_files", None))
-    result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
-                         graph=graph, progress=_progress)
+                    replan_on_failure=not args.no_replan, placeholder=args.placeholder,
+                    files=getattr(args, "op_files", None))
+    with _print_warnings("edit"):  # e.g. placeholder content, one line each
+        result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
+                             graph=graph, progress=_progress)
     if args.explain:
         print(result.explain())
     if result.status == "unresolved":
         raise SceneEditError(f"nothing written: {result.message}")
-    save_image(args.output, result.image)
-    if args.save_plan:
-        result.plan.model_copy(update={"graph": result.graph}).save(args.save_plan)
+    outputs.write({"-o": image_writer(args.output, result.image),
+                   "--save-plan": result.plan.model_copy(update={"graph": result.graph}).to_json()
+                   + "\n"})
     changed = int((result.image != image).any(axis=2).sum())
     print(f"{result.status}: {result.message}; {len(result.plan.edits)} edit(s), {changed} "
           f"pixels changed inside a {int(result.footprint.sum())}-pixel footprint -> "
@@ -64,6 +78,7 @@ def add_parser(sub) -> None:
     e.add_argument("--graph", help="scene graph JSON of the image (skips perception)")
     e.add_argument("--no-replan", action="store_true",
                    help="do not re-plan when verification fails")
+    e.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)
     e.add_argument("--threads", type=int, default=None)
     e.add_argument("--seed", type=int, default=0)
     from ..cli import add_op_files

@@ -16,10 +16,10 @@ from ..compiler import compile_plan
 from ..errors import SceneEditError, WorkflowError
 from ..io import check_image_array, load_image
 from ..plan import Plan, RemoveEdit
-from ..render_config import RenderConfig
 from ..reasoning.constraints import Constraints
 from ..reasoning.planner import Planner, PlanResult
-from ..render import Rendered
+from ..render import Rendered, execute
+from ..render_config import RenderConfig
 from ..scene.model import SceneGraph
 from ..workflow.executor import Executor
 from .api import Refiner, StageClock, StageFn, round_graph
@@ -37,17 +37,21 @@ class Editor:
     perception refinement loop (``Refiner``), called when the planner reports that the graph
     lacks what the instruction is about; None = the classical loop (``LoopRefiner``) when the
     perceiver is the default classical one, else none; False = never refine. ``replan_on_failure``: re-plan once, with
-    the failure as feedback, when the result does not verify. ``files``: files ops read at
-    render time (``{"background": "beach.png"}``, see ``RenderConfig.files``).
+    the failure as feedback, when the result does not verify. ``placeholder``: on an image
+    that is not a synthetic scene, draw classical placeholders for new content (replace with a
+    description, add, restyle) instead of refusing (``RenderConfig.placeholder``); the
+    result's ``warnings`` say so. ``files``: files ops read at render time
+    (``{"background": "beach.png"}``, see ``RenderConfig.files``).
     """
 
     def __init__(self, *, llm: Any = None, perceiver: Any = None, planner: Planner | None = None,
                  refiner: Refiner | None | bool = None, executor: Executor | None = None, seed: int = 0,
                  inpaint_method: str = "auto", replan_on_failure: bool = True,
                  max_refine_rounds: int = 1, n_threads: int | None = None,
-                 files: dict[str, str] | None = None):
+                 placeholder: bool = False, files: dict[str, str] | None = None):
         self._llm_spec = llm
         self._perceiver = perceiver
+        self._builtin_perceiver = perceiver is None
         self._planner = planner
         if refiner is None and perceiver is None:
             from .refining import LoopRefiner
@@ -60,6 +64,7 @@ class Editor:
         self.replan_on_failure = replan_on_failure
         self.max_refine_rounds = max_refine_rounds
         self.n_threads = n_threads
+        self.placeholder = placeholder
         self.files = dict(files or {})   # render-time files ops read (RenderConfig.files)
 
     # ---- components, created once ----------------------------------------------------------
@@ -70,6 +75,16 @@ class Editor:
 
             self._perceiver = ClassicalPerceiver()
         return self._perceiver
+
+    def perceive(self, image: np.ndarray) -> SceneGraph:
+        """The graph of a user's image. The built-in classical perceiver first checks that the
+        image is one of sceneedit's synthetic scenes (``perception.domain``) and refuses a photo
+        with what to do instead; a perceiver given to the Editor is trusted with any image."""
+        if self._builtin_perceiver:
+            from ..perception.domain import require_in_domain
+
+            require_in_domain(image)
+        return self.perceiver.perceive(image)
 
     @property
     def planner(self) -> Planner:
@@ -102,7 +117,7 @@ class Editor:
         clock = StageClock(progress)
         if graph is None:
             with clock.stage("perceive") as note:
-                graph = self.perceiver.perceive(image)
+                graph = self.perceive(image)
                 note["done"] = f"{len(graph.objects)} objects"
         graph.check_matches(image)
         perceived = graph
@@ -162,15 +177,14 @@ class Editor:
     def _render(self, clock: StageClock, image: np.ndarray, graph: SceneGraph,
                 plan: Plan) -> Rendered:
         with clock.stage("compile") as note:
-            workflow = compile_plan(plan, graph, config=RenderConfig(
-                seed=self.seed, inpaint_method=self.inpaint_method, files=self.files))
+            config = RenderConfig(seed=self.seed, inpaint_method=self.inpaint_method,
+                                  placeholder=self.placeholder, files=self.files)
+            workflow = compile_plan(plan, graph, config=config)
             note["done"] = f"{len(workflow.nodes)} brick calls"
         with clock.stage("render") as note:
-            run = self.executor.run(workflow, {"image": image, "graph": graph})
-            footprint = run.footprint if run.footprint is not None else \
-                np.zeros(image.shape[:2], bool)
-            note["done"] = f"{int(footprint.sum())}-pixel footprint"
-        return Rendered(run.image, footprint, workflow, run)
+            rendered = execute(workflow, image, graph, executor=self.executor)
+            note["done"] = f"{int(rendered.footprint.sum())}-pixel footprint"
+        return rendered
 
     def _attempt(self, clock: StageClock, image: np.ndarray, graph: SceneGraph,
                  planning: PlanResult, feedback: str | None, fresh: int) -> Attempt:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..masks import RLE, iou, mask_box
-from ..perception.attributes import geometry_attributes
+from ..scene.attributes import geometry_attributes
 from ..scene.model import ImageInfo, SceneGraph, SceneObject
 from ..scene.relations import id_key
 

@@ -119,6 +119,12 @@ class EditResult:
         return r.trace if r is not None else None
 
     @property
+    def warnings(self) -> list[str]:
+        """What the user must know about the result, e.g. that placeholder content was drawn."""
+        r = self.final.rendered
+        return list(r.trace.warnings) if r is not None else []
+
+    @property
     def workflow(self):
         r = self.final.rendered
         return r.workflow if r is not None else None
@@ -140,7 +146,7 @@ class EditResult:
             "attempts": [{"plan": a.plan.to_dict(), "feedback": a.feedback, "note": a.note,
                           "verification": a.verification.to_dict() if a.verification else None}
                          for a in self.attempts],
-            "refinement_rounds": len(self.refinement),
+            "refinement_rounds": len(self.refinement), "warnings": self.warnings,
             "diff": self.diff.to_dict(),
             "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
         }

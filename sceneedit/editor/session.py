@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, SceneEditError
 from ..io import check_image_array, load_image, read_text, save_image, write_text_atomic
+from ..outputs import contained
 from ..plan import Plan
 from ..scene.model import SceneGraph
 from .api import StageFn
@@ -59,7 +60,7 @@ class Session:
         self.editor = editor or Editor()
         image = load_image(image) if isinstance(image, (str, Path)) else check_image_array(image)
         if graph is None:
-            graph = self.editor.perceiver.perceive(image)
+            graph = self.editor.perceive(image)
         graph.check_matches(image)
         self.turns: list[Turn] = [Turn(image, graph)]
         self.cursor = 0
@@ -211,11 +212,16 @@ class Session:
             if not isinstance(e, dict) or "image" not in e or "graph" not in e:
                 raise InvalidInputError(f"{folder / MANIFEST}: turns[{i}] needs 'image' and "
                                         "'graph'")
-            image = load_image(folder / e["image"])
-            graph = SceneGraph.load(folder / e["graph"])
+            def inside(key: str) -> Path:  # a manifest may only name files in its folder
+                return contained(folder, e[key], f"{folder / MANIFEST}: turns[{i}].{key}")
+
+            image = load_image(inside("image"))
+            graph = SceneGraph.load(inside("graph"))
             graph.check_matches(image, f"image of turn {i}")
-            plan = Plan.load(folder / e["plan"]) if e.get("plan") else None
-            mask = load_image(folder / e["mask"]).any(axis=2) if e.get("mask") else None
+            plan = Plan.load(inside("plan")) if e.get("plan") else None
+            # transparent = not selected, so a mask's alpha is composited on black
+            mask = (load_image(inside("mask"), background=(0, 0, 0)).any(axis=2)
+                    if e.get("mask") else None)
             turns.append(Turn(image, graph, e.get("instruction"), plan, e.get("status"),
                               e.get("message"), e.get("feedback"), e.get("verification"), mask))
         self = cls.__new__(cls)

@@ -78,7 +78,9 @@ class EvalItem:
         if self.mask_array is not None:
             masks = [np.asarray(self.mask_array, bool)]
         else:
-            masks = [load_image(p).max(axis=2) > 127 for p in self.mask_paths]
+            # transparent = not in the mask, so a mask's alpha is composited on black
+            masks = [load_image(p, background=(0, 0, 0)).max(axis=2) > 127
+                     for p in self.mask_paths]
         if not masks:
             raise InvalidInputError(f"item {self.id}: no ground-truth mask")
         for m, p in zip(masks, self.mask_paths or ["(in memory)"]):

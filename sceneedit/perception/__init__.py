@@ -7,7 +7,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..scene.model import SceneGraph
-from .classical import ClassicalPerceiver
+from .classical import ClassicalPerceiver, perceive_classical
+from .domain import DomainScore, OutOfDomainError, domain_score, require_in_domain
 
 
 @runtime_checkable
@@ -20,4 +21,5 @@ class Perceiver(Protocol):
     def perceive(self, image: np.ndarray) -> SceneGraph: ...
 
 
-__all__ = ["ClassicalPerceiver", "Perceiver"]
+__all__ = ["ClassicalPerceiver", "DomainScore", "OutOfDomainError", "Perceiver", "domain_score",
+           "perceive_classical", "require_in_domain"]

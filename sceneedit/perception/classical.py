@@ -5,7 +5,7 @@ backgrounds, see ``sceneedit.synthetic``), where it recovers the ground truth al
 (``benchmarks/perception_accuracy.py``); it also runs, with generic labels of limited meaning,
 on anything with clear figure/ground contrast. Steps: ``segment.py`` (background model and
 foreground regions), ``shapes.py`` (features), ``classify.py`` (label and confidence),
-``attributes.py`` (colour, size, position; reading order for the ids).
+``scene/attributes.py`` (colour, size, position; reading order for the ids).
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from ..errors import InvalidInputError
 from ..masks import RLE
 from ..scene.model import ImageInfo, Provenance, SceneGraph, SceneObject
 from ..synthetic.categories import CATEGORIES
-from .attributes import geometry_attributes, reading_order
+from ..scene.attributes import geometry_attributes, reading_order
 from .classify import classify
+from .domain import require_in_domain
 from .segment import segment
 from .shapes import shape_features
 
@@ -55,3 +56,11 @@ class ClassicalPerceiver:
                 provenance=Provenance(backend=self.name, round=0)))
         graph = SceneGraph(image=ImageInfo(width=w, height=h), objects=objects)
         return graph.with_derived_relations()
+
+
+def perceive_classical(image: np.ndarray, what: str = "image") -> SceneGraph:
+    """The built-in perceiver on a user's image: OutOfDomainError (with what to do instead)
+    when the image is not one of sceneedit's synthetic scenes (``domain.py``). Only the entry
+    points check; re-perceiving an edited region of an accepted image does not."""
+    require_in_domain(check_rgb(image), what)
+    return ClassicalPerceiver().perceive(image)

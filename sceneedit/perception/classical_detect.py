@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..synthetic.categories import CATEGORIES, KINDS
+from ..synthetic.categories import CATEGORIES, KINDS, LEXICON
 from .api import Detection
 from .cache import CACHE_IMAGES, ContentCache
 from .classical import check_rgb
@@ -61,10 +61,10 @@ def _classify_all(seg: Segmentation) -> list[_Seen]:
 
 def text_score(phrase: str, label: str, color: str | None) -> float:
     """How well ``phrase`` names a region of category ``label`` and colour ``color``."""
-    noun, want_color, _ = parse_phrase(phrase)
+    noun, want_color, _ = parse_phrase(phrase, LEXICON)
     if not noun:
         return 0.0
-    if canonical_name(noun) == label:
+    if canonical_name(noun, LEXICON) == label:
         return 1.0 if want_color is None or want_color == color else COLOR_MISMATCH_SCORE
     if noun in KINDS and CATEGORIES[label].kind == noun:
         return KIND_SCORE
@@ -75,6 +75,7 @@ class ClassicalDetector:
     """``Detector`` over the classical segmentation and shape classifier (synthetic domain)."""
 
     name = "classical-detector"
+    lexicon = LEXICON  # the names it can find are the synthetic domain's
 
     def __init__(self, segmentations: ContentCache[Segmentation] | None = None,
                  max_images: int = CACHE_IMAGES):

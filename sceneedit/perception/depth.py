@@ -3,7 +3,8 @@
 Configure the model with ``DepthEstimator(model=...)``, ``--depth-model`` on the command line,
 or the ``SCENEEDIT_DEPTH_MODEL`` environment variable: a local directory in the transformers
 layout (``config.json``, the weights, ``preprocessor_config.json``) or a Hugging Face id already
-in the local cache. Nothing is downloaded at run time (``local_files_only``); without weights a
+in the local cache; with neither, the default id of the model table's ``depth`` entry when it is
+in the local cache (``sceneedit.weights`` resolves it). Nothing is downloaded at run time (``local_files_only``); without weights a
 ``MissingWeightsError`` says what to download and where to point sceneedit.
 
 The depth map is normalised per image to 0..1 with 0 = nearest (robust to outliers: the 1st and
@@ -15,32 +16,25 @@ differ (``scene.relations.DEPTH_MARGIN``).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import MissingWeightsError
 from ..scene.model import SceneGraph
+from ..weights import get_entry, missing_weights, resolve
+from ..weights.hf import looks_like_repo_id
 from .cache import ContentCache
 from .classical import check_rgb
 
-ENV_VAR = "SCENEEDIT_DEPTH_MODEL"
-SUGGESTED_MODEL = "depth-anything/Depth-Anything-V2-Small-hf"
+_ENTRY = get_entry("depth")  # the one model table declares the env var and default id
+ENV_VAR = _ENTRY.env_var
+SUGGESTED_MODEL = str(_ENTRY.hf_repo)
 # Model types whose output grows with distance (metric depth); the others (DPT, Depth
 # Anything relative) predict relative inverse depth, which grows as things come nearer.
 _DISTANCE_OUTPUT_TYPES = frozenset({"zoedepth", "glpn"})
 _LOW, _HIGH = 1.0, 99.0  # percentiles that span the normalised range
 
 _LOADED: dict[tuple[str, str, str], tuple[Any, Any]] = {}  # shared by every estimator
-
-
-def _how_to_get(source: str | None) -> str:
-    return (f"download a transformers depth-estimation model, e.g. `hf download "
-            f"{SUGGESTED_MODEL} --local-dir models/depth` on a machine with internet access "
-            f"(or into the Hugging Face cache), then pass --depth-model DIR, "
-            f"DepthEstimator(model=DIR) or set {ENV_VAR}=DIR"
-            + (f" (configured now: {source!r})" if source else ""))
 
 
 def default_device() -> str:
@@ -56,22 +50,16 @@ def _load(source: str, device: str, dtype: str) -> tuple[Any, Any]:
             import torch
             from transformers import AutoImageProcessor, AutoModelForDepthEstimation
         except ImportError as exc:
-            raise MissingWeightsError(
-                f"depth estimation needs torch and transformers ({exc.name} is missing): "
-                "pip install -c constraints/cpu.txt 'sceneedit[vision]'") from None
-        path = Path(source).expanduser()
-        if (path.exists() or source.startswith((".", "/", "~"))) and \
-                not (path / "config.json").is_file():
-            raise MissingWeightsError(f"the depth model directory {source!r} has no "
-                                      f"config.json; {_how_to_get(source)}")
+            raise missing_weights(_ENTRY, f"depth estimation needs torch and transformers "
+                                  f"({exc.name} is missing)") from None
         try:
             processor = AutoImageProcessor.from_pretrained(source, local_files_only=True)
             model = AutoModelForDepthEstimation.from_pretrained(
                 source, local_files_only=True, dtype=getattr(torch, dtype))
         except (OSError, ValueError) as exc:
-            raise MissingWeightsError(f"depth model {source!r} could not be loaded from local "
-                                      f"files ({str(exc).splitlines()[0]}); "
-                                      f"{_how_to_get(source)}") from None
+            raise missing_weights(_ENTRY, f"depth model {source!r} could not be loaded from "
+                                  f"local files ({str(exc).splitlines()[0]})",
+                                  source if looks_like_repo_id(source) else None) from None
         _LOADED[key] = (model.to(device).eval(), processor)
     return _LOADED[key]
 
@@ -84,10 +72,11 @@ class DepthEstimator:
 
     def __init__(self, model: str | os.PathLike | None = None, *, device: str | None = None,
                  dtype: str = "float32"):
-        source = model if model is not None else os.environ.get(ENV_VAR)
-        if not source:
-            raise MissingWeightsError(f"no depth model is configured; {_how_to_get(None)}")
-        self.source = str(source)
+        found = resolve(_ENTRY, model)
+        if found.path is None and found.origin == "default":
+            raise missing_weights(_ENTRY, f"no depth model is configured and the default "
+                                  f"{SUGGESTED_MODEL} is not in the local Hugging Face cache")
+        self.source = str(found.path) if found.path is not None else str(found.repo_id)
         self._device = device
         self.dtype = dtype
         self._maps: ContentCache[np.ndarray] = ContentCache(self._predict)

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..masks import RLE, iou, mask_box
+from ..scene.attributes import dominant_color, geometry_attributes
+from ..scene.lexicon import Lexicon
 from ..scene.model import Provenance, SceneGraph, SceneObject
 from ..scene.relations import id_key
-from ..synthetic.categories import CATEGORIES
-from .attributes import dominant_color, geometry_attributes
-from .needs import Need, canonical_name
+from .needs import Need
+from .vocabulary import GENERIC_LEXICON
 
 # A detection is "the same object" as a node at this mask IoU or more.
 SAME_IOU = 0.5
@@ -82,15 +83,16 @@ class Update:
 
 
 def object_attributes(label: str, mask: np.ndarray, image: np.ndarray,
-                      keep: dict | None = None) -> dict:
-    """Attributes computed from pixels: colour, kind (for synthetic categories), area
-    fraction, size and position; other keys of ``keep`` are carried over."""
+                      keep: dict | None = None, lexicon: Lexicon = GENERIC_LEXICON) -> dict:
+    """Attributes computed from pixels: colour, kind (when ``lexicon`` knows the label's),
+    area fraction, size and position; other keys of ``keep`` are carried over."""
     h, w = mask.shape
     out = {k: v for k, v in (keep or {}).items()
            if k not in ("color", "kind", "area_fraction", "size", "position")}
     out["color"] = dominant_color(image[mask])
-    if label in CATEGORIES:
-        out["kind"] = CATEGORIES[label].kind
+    kind = lexicon.kind_of(label)
+    if kind is not None:
+        out["kind"] = kind
     out.update(geometry_attributes(float(mask.sum()), mask_box(mask), w, h))
     return out
 
@@ -166,7 +168,7 @@ def apply_found(graph: SceneGraph, found: Sequence[Found], image: np.ndarray, id
 
     def have(need: Need) -> int:
         return sum(need.matches(o) for o in kept) + \
-            sum(canonical_name(need.noun) == f.label for f, _, _ in new.values())
+            sum(need.canonical(need.noun) == f.label for f, _, _ in new.values())
 
     still_needed = {f.need: f.need.count - have(f.need) for f in pending}
     for f in sorted(pending, key=lambda f: (-f.score, f.box[1], f.box[0])):
@@ -176,7 +178,7 @@ def apply_found(graph: SceneGraph, found: Sequence[Found], image: np.ndarray, id
             node = work.objects[best[0]]
             if best[0] in new or best[0] in relabel:
                 continue
-            if canonical_name(node.label) == f.label:  # already this object
+            if f.need.canonical(node.label) == f.label:  # already this object
                 if f.need.color and node.color != f.need.color:
                     upd.actions.append(f"{node.id} {node.label} is the {f.label} detected for "
                                        f"{f.need.phrase!r}, but {node.color}")
@@ -237,7 +239,7 @@ def _rebuild(graph: SceneGraph, work: _Work, new: dict[str, tuple[Found, np.ndar
             objects.append(obj.model_copy(update={
                 "label": f.label, "score": round(f.score, 4),
                 "attributes": object_attributes(f.label, work.masks[obj.id], image,
-                                                obj.attributes),
+                                                obj.attributes, f.need.lexicon),
                 "provenance": _provenance(backend, round_no, "relabelled", f)}))
         else:
             objects.append(obj)
@@ -260,7 +262,8 @@ def _node(object_id: str, f: Found, mask: np.ndarray, image: np.ndarray, round_n
     return SceneObject(
         id=object_id, label=f.label, box=box, score=round(f.score, 4),
         mask=RLE.from_array(mask),
-        attributes=object_attributes(f.label, mask, image, old.attributes if old else None),
+        attributes=object_attributes(f.label, mask, image, old.attributes if old else None,
+                                     f.need.lexicon),
         depth=old.depth if old is not None else None,
         provenance=_provenance(backend, round_no, action, f))
 

@@ -4,25 +4,25 @@ Two sources, in order of preference:
 
 1. the planner's "needs more perception" names (``PlanResult.missing``), when given;
 2. otherwise the object phrases of the instruction itself ("remove the red mug" -> "red mug"),
-   found by a small rule-based chunker: a known object word (a synthetic category name or
-   synonym) anywhere, or any noun after a determiner/quantifier ("the", "a", "both", "two",
+   found by a small rule-based chunker: a known object word (a name or synonym of the
+   ``Lexicon`` in use: the detector's domain) anywhere, or any noun after a determiner/quantifier ("the", "a", "both", "two",
    ...). Objects the edit would *create* are not needs ("replace the mug with a lamp": the
    lamp; "add a cat"; "turn it into a star").
 
 A phrase is satisfied when the graph holds enough nodes whose label names the same thing (same
-word after singularising, or synonyms of one synthetic category) and, when the phrase names a
+word after singularising, or synonyms of one lexicon entry) and, when the phrase names a
 colour, whose ``color`` attribute agrees. "two apples" needs two apple nodes.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..palette import COLOR_NAMES
+from ..scene.lexicon import Lexicon
 from ..scene.model import SceneGraph, SceneObject
-from ..synthetic.categories import ALIASES
-from .vocabulary import singular
+from .vocabulary import GENERIC_LEXICON, singular
 
 _DETERMINERS = frozenset(
     "the a an this that these those my your his her its our their some any all every each "
@@ -65,14 +65,16 @@ def normalize_name(phrase: str) -> str:
     return " ".join(words[:-1] + [singular(words[-1])])
 
 
-def canonical_name(name: str) -> str:
-    """The synthetic category a name or synonym refers to, else the normalised name itself:
-    "coffee cups" -> "mug", "toaster" -> "toaster"."""
+def canonical_name(name: str, lexicon: Lexicon = GENERIC_LEXICON) -> str:
+    """The lexicon entry a name or synonym refers to, else the normalised name itself: with
+    the synthetic domain's, "coffee cups" -> "mug", "toaster" -> "toaster"."""
     key = normalize_name(name)
-    if key in ALIASES:
-        return ALIASES[key]
+    if key in lexicon:
+        return lexicon.get(key, key)
+    if not lexicon.fold_heads:
+        return key
     head = key.rsplit(" ", 1)[-1]
-    return ALIASES.get(head, key)  # "ceramic mug" -> "mug"
+    return lexicon.get(head, key)  # "ceramic mug" -> "mug"
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,15 @@ class Need:
     color: str | None = None
     count: int = 1
     source: str = "instruction"
+    lexicon: Lexicon = field(default=GENERIC_LEXICON, compare=False, repr=False)
+
+    def canonical(self, name: str) -> str:
+        """``canonical_name`` in this need's lexicon."""
+        return canonical_name(name, self.lexicon)
 
     def matches(self, obj: SceneObject) -> bool:
         """Whether ``obj`` is an instance of this need."""
-        label, noun = canonical_name(obj.label), canonical_name(self.noun)
+        label, noun = self.canonical(obj.label), self.canonical(self.noun)
         # A "coffee table" node is a table: the label's head noun may answer the need.
         if label != noun and label.rsplit(" ", 1)[-1] != noun:
             return False
@@ -100,17 +107,17 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z]+(?:'s)?|[.,;:!?]", text.lower())
 
 
-def _known_at(tokens: Sequence[str], i: int) -> int:
+def _known_at(tokens: Sequence[str], i: int, lexicon: Lexicon) -> int:
     """Length (in tokens) of the longest known object name starting at ``i`` (0: none)."""
     for n in (3, 2, 1):
         words = [t.removesuffix("'s") for t in tokens[i:i + n]]
         if len(words) == n and all(w.isalpha() for w in words) \
-                and normalize_name(" ".join(words)) in ALIASES:
+                and normalize_name(" ".join(words)) in lexicon:
             return n
     return 0
 
 
-def instruction_needs(instruction: str) -> list[Need]:
+def instruction_needs(instruction: str, lexicon: Lexicon = GENERIC_LEXICON) -> list[Need]:
     """The object phrases the instruction refers to (not those it would create), in order of
     first mention, one Need per distinct (noun, colour)."""
     tokens = _tokens(instruction)
@@ -127,8 +134,8 @@ def instruction_needs(instruction: str) -> list[Need]:
             if t in _COLOR_WORDS:
                 colors.append(_COLOR_WORDS[t])
             i += 1
-        n = _known_at(tokens, i)
-        if n == 0 and colors and i > start and tokens[i - 1] in ALIASES:
+        n = _known_at(tokens, i, lexicon)
+        if n == 0 and colors and i > start and tokens[i - 1] in lexicon:
             i, n = i - 1, 1  # "the orange": the colour word is the object
             colors.pop()
         if n == 0 and determined:
@@ -159,32 +166,34 @@ def instruction_needs(instruction: str) -> list[Need]:
         phrase = " ".join(([color] if color else []) + [noun])
         key = (noun, color)
         if key not in found:
-            found[key] = Need(phrase=phrase, noun=noun, color=color, count=count)
+            found[key] = Need(phrase=phrase, noun=noun, color=color, count=count,
+                              lexicon=lexicon)
     return list(found.values())
 
 
-def parse_phrase(name: str) -> tuple[str, str | None, int]:
+def parse_phrase(name: str, lexicon: Lexicon = GENERIC_LEXICON) -> tuple[str, str | None, int]:
     """(noun, colour or None, count) of a short object phrase: "two red cups" ->
     ("cup", "red", 2); the noun is "" when only colour or number words are given."""
     words = re.findall(r"[a-z]+", str(name).lower())
     color = next((_COLOR_WORDS[w] for w in words if w in _COLOR_WORDS), None)
     rest = [w for w in words if w not in _COLOR_WORDS and w not in _DETERMINERS
             and w not in _NUMBERS]
-    if not rest and color in ALIASES:  # "orange": the fruit, not the colour
+    if not rest and color in lexicon:  # "orange": the fruit, not the colour
         rest, color = [color], None
     count = next((_NUMBERS[w] for w in words if w in _NUMBERS), 1)
     return normalize_name(" ".join(rest)), color, count
 
 
-def planner_needs(names: Iterable[str]) -> list[Need]:
+def planner_needs(names: Iterable[str], lexicon: Lexicon = GENERIC_LEXICON) -> list[Need]:
     """Needs from the planner's "missing" names ("red cup", "speakers")."""
     out: dict[tuple[str, str | None], Need] = {}
     for name in names:
-        noun, color, count = parse_phrase(name)
+        noun, color, count = parse_phrase(name, lexicon)
         if not noun:
             continue
         phrase = " ".join(([color] if color else []) + [noun])
-        out.setdefault((noun, color), Need(phrase, noun, color, count, source="planner"))
+        out.setdefault((noun, color), Need(phrase, noun, color, count, source="planner",
+                                           lexicon=lexicon))
     return list(out.values())
 
 
@@ -201,11 +210,12 @@ def anchors(needs: Iterable[Need], graph: SceneGraph) -> list[SceneObject]:
 
 
 def missing_needs(graph: SceneGraph, instruction: str,
-                  planner_missing: Sequence[str] | None = None) -> list[Need]:
+                  planner_missing: Sequence[str] | None = None,
+                  lexicon: Lexicon = GENERIC_LEXICON) -> list[Need]:
     """What ``instruction`` needs that ``graph`` lacks: the planner's names if given (and not
     empty), else the instruction's own object phrases, minus what the graph already has."""
-    wanted = planner_needs(planner_missing) if planner_missing else \
-        instruction_needs(instruction)
+    wanted = planner_needs(planner_missing, lexicon) if planner_missing else \
+        instruction_needs(instruction, lexicon)
     return unmet(wanted, graph)
 
 

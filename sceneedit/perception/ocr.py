@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingWeightsError
+from ..weights import get_entry, missing_weights
 from ..masks import RLE, mask_box
 from ..scene.model import Provenance, SceneGraph, SceneObject
-from .attributes import geometry_attributes
+from ..scene.attributes import geometry_attributes
 from .cache import ContentCache
 from .classical import check_rgb
 
@@ -42,9 +42,8 @@ def _engine() -> Any:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError:
-            raise MissingWeightsError(
-                "OCR needs the rapidocr-onnxruntime package (its PP-OCR models ship in the "
-                "wheel): pip install 'sceneedit[ocr]'") from None
+            raise missing_weights(get_entry("ocr"), "OCR needs the rapidocr-onnxruntime "
+                                  "package (its PP-OCR models ship in the wheel)") from None
         _ENGINE.append(RapidOCR())
     return _ENGINE[0]
 

@@ -32,11 +32,13 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..scene.diff import GraphDiff
+from ..scene.lexicon import Lexicon
 from ..scene.model import SceneGraph, SceneObject
 from .api import Detection, Detector, Segmenter
 from .classical import check_rgb
 from .graph_update import Found, IdSource, apply_found
-from .needs import Need, anchors, canonical_name, instruction_needs, missing_needs
+from .needs import Need, anchors, instruction_needs, missing_needs
+from .vocabulary import GENERIC_LEXICON
 
 DUPLICATE_BOX_IOU = 0.7   # full-image and crop detections of one phrase closer than this: one
 
@@ -178,7 +180,10 @@ def _crop_box(obj: SceneObject, cfg: RefineConfig, w: int, h: int) -> list[int]:
 
 
 class Refiner:
-    """Runs the loop with one detector, one segmenter and an optional annotator (depth)."""
+    """Runs the loop with one detector, one segmenter and an optional annotator (depth).
+
+    Object names are read through the detector's ``lexicon`` (the names of the domain it
+    sees: the classical detector's are the synthetic categories), else the generic one."""
 
     def __init__(self, detector: Detector, segmenter: Segmenter, *,
                  annotator: Annotator | None = None, config: RefineConfig | None = None):
@@ -186,6 +191,7 @@ class Refiner:
         self.segmenter = segmenter
         self.annotator = annotator
         self.config = config or RefineConfig()
+        self.lexicon: Lexicon = getattr(detector, "lexicon", GENERIC_LEXICON)
 
     @property
     def backend(self) -> str:
@@ -205,7 +211,7 @@ class Refiner:
         current = graph
         stalled = False
         for round_no in range(1, max_rounds + 1):
-            needs = missing_needs(current, instruction, planner_missing)
+            needs = missing_needs(current, instruction, planner_missing, self.lexicon)
             if not needs:
                 break
             current = self._round(current, image, instruction, needs, round_no, ids, result)
@@ -214,7 +220,7 @@ class Refiner:
                 self.config.thresholds(round_no + 1) == self.config.thresholds(round_no)
             if stalled:
                 break
-        result.remaining = missing_needs(current, instruction, planner_missing)
+        result.remaining = missing_needs(current, instruction, planner_missing, self.lexicon)
         if not result.remaining:
             result.stop_reason = "nothing missing"
         elif stalled:
@@ -236,7 +242,8 @@ class Refiner:
             h, w = image.shape[:2]
             # Anchors: objects the instruction mentions that the graph has (the mug in "the
             # spoon next to the mug"); small or faint targets are looked for around them.
-            for obj in anchors(instruction_needs(instruction), graph)[:self.config.max_crops]:
+            wanted = instruction_needs(instruction, self.lexicon)
+            for obj in anchors(wanted, graph)[:self.config.max_crops]:
                 box = _crop_box(obj, self.config, w, h)
                 crops.append((obj.id, box))
                 crop = np.ascontiguousarray(image[box[1]:box[3], box[0]:box[2]])
@@ -247,7 +254,8 @@ class Refiner:
                                  f"crop around {obj.id}"))
         dets = _dedupe(dets)
         masks = self.segmenter.segment(image, [d.box for d, _ in dets]) if dets else []
-        found = [Found(need=by_phrase[d.phrase], label=canonical_name(by_phrase[d.phrase].noun),
+        found = [Found(need=by_phrase[d.phrase],
+                       label=by_phrase[d.phrase].canonical(by_phrase[d.phrase].noun),
                        box=d.box, score=float(d.score), mask=np.asarray(m, bool), where=where)
                  for (d, where), m in zip(dets, masks)]
         new_graph, upd = apply_found(graph, found, image, ids, round_no, self.backend)

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ..palette import COLOR_NAMES
-from .attributes import dominant_color_lab
+from ..scene.attributes import dominant_color_lab
 from .segment import Region
 
 # A hole smaller than this fraction of the object is noise, not an opening.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..palette import COLOR_NAMES
+from ..scene.lexicon import Lexicon
 
 BASE_VOCABULARY: tuple[str, ...] = (
     # people and animals
@@ -42,6 +43,10 @@ SYNONYMS: dict[str, str] = {
     "photo frame": "picture frame", "houseplant": "plant", "potted plant": "plant",
     "loudspeaker": "speaker", "soundbar": "speaker", "cushion": "pillow", "carpet": "rug",
 }
+
+# The generic object names (no domain's): every vocabulary entry and its synonyms. Needs and
+# graph updates read names through it unless a detector brings its domain's lexicon.
+GENERIC_LEXICON = Lexicon({**{v: v for v in BASE_VOCABULARY}, **SYNONYMS}, fold_heads=False)
 
 # Words that end a noun phrase or never head one.
 _STOP = frozenset("""

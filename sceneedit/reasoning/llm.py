@@ -85,10 +85,18 @@ class LlamaCppLLM:
         threads = n_threads or _default_threads()
         t0 = time.perf_counter()
         # llama-cpp-python defaults to half the cores for generation; on 2 cores that is 1.
-        self._llama = llama_cpp.Llama(
-            model_path=str(self.model_path), n_ctx=n_ctx, n_batch=n_batch, n_threads=threads,
-            n_threads_batch=threads, seed=seed, logits_all=False, verbose=verbose,
-        )
+        try:
+            self._llama = llama_cpp.Llama(
+                model_path=str(self.model_path), n_ctx=n_ctx, n_batch=n_batch,
+                n_threads=threads, n_threads_batch=threads, seed=seed, logits_all=False,
+                verbose=verbose,
+            )
+        except ValueError as exc:  # llama.cpp's only word for any file it cannot load
+            raise InvalidInputError(
+                f"llama.cpp could not load {self.model_path} ({exc}): the file is corrupt or "
+                f"of a model architecture this llama.cpp does not support; get the file again "
+                f"(a tier: delete it and run again to re-assemble it), or pick another --llm"
+            ) from None
         self.stats = LLMStats(load_seconds=time.perf_counter() - t0)
         self.last = LLMStats()
         self._lib = llama_cpp

@@ -129,7 +129,7 @@ class Planner:
         if previous is not None:
             prev = json.dumps({"edits": [e.model_dump(by_alias=True) for e in previous.edits],
                                "unresolved": previous.unresolved})
-        self._pin_static_prefix()
+        self.prepare()
         attempts: list[Attempt] = []
         repair: list[tuple[str, str]] = []
         plan, missing = None, []
@@ -157,10 +157,12 @@ class Planner:
                     setattr(stats, name, getattr(stats, name) - getattr(stats_before, name))
         return PlanResult(plan, missing, attempts, time.perf_counter() - t0, stats, scores)
 
-    def _pin_static_prefix(self) -> None:
+    def prepare(self) -> None:
         """Every prompt starts with the same system prompt, edit docs and examples: pin their
         KV state (and keep it on disk), so neither other prompts on this model nor a new
-        process pay for them again. Backends without pinning just skip this."""
+        process pay for them again. Backends without pinning just skip this. ``plan`` calls
+        it; ``sceneedit prepare`` calls it at setup, so that a fresh install's first plan
+        does not evaluate the prefix (~35 s of the 1.5B's cold first plan on 2 cores)."""
         pin = getattr(self.llm, "pin_prefix", None)
         fmt = getattr(self.llm, "format_chat", None)
         if pin is not None and fmt is not None:

@@ -11,6 +11,7 @@ error, and is replaced.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Sequence
@@ -57,11 +58,12 @@ def load(directory: Path, key: str) -> bytes | None:
 
 def save(directory: Path, key: str, body: bytes) -> None:
     """Write atomically (temp file + rename), so a reader never sees half a state."""
-    directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / f".{key}.{os.getpid()}.tmp"
     try:
+        directory.mkdir(parents=True, exist_ok=True)  # SCENEEDIT_CACHE may be a file
         with open(tmp, "wb") as f:
             f.write(_MAGIC + hashlib.sha256(body).hexdigest()[:32].encode() + body)
         os.replace(tmp, directory / f"{key}.kv")
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only cache only costs speed
+    except OSError:  # a read-only (or file-typed) cache only costs speed
+        with contextlib.suppress(OSError):
+            tmp.unlink()

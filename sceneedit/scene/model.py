@@ -130,6 +130,7 @@ def pydantic_to_ours(exc: PydanticError, what: str,
 
 class SceneGraph(JsonDocument, BaseModel):
     document_name: ClassVar[str] = "scene graph"
+    document_format: ClassVar[str] = GRAPH_FORMAT
 
     model_config = ConfigDict(extra="allow")
 
@@ -167,10 +168,7 @@ class SceneGraph(JsonDocument, BaseModel):
     # ---- reading and writing -------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Any) -> "SceneGraph":
-        if not isinstance(data, dict):
-            raise ValidationError("scene graph", f"expected a JSON object, got {type(data).__name__}")
-        if data.get("format") != GRAPH_FORMAT:
-            raise ValidationError("format", f"expected {GRAPH_FORMAT!r}, got {data.get('format')!r}")
+        data = cls.checked_object(data)
         try:
             return cls.model_validate(data)
         except PydanticError as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import ValidationError
 from ..palette import COLOR_NAMES
+from ..scene.lexicon import Lexicon
 from . import geometry as g
 
 
@@ -81,6 +82,11 @@ ALIASES: dict[str, str] = {
     **{s: c.name for c in _DECLARED for s in c.synonyms},
     **{c.name: c.name for c in _DECLARED},
 }
+
+
+# The synthetic domain's object names for generic perception (needs, graph updates), which
+# the classical detector carries as its ``lexicon``.
+LEXICON = Lexicon(ALIASES, {c.name: c.kind for c in _DECLARED})
 
 
 def get_category(name: str, field: str = "category") -> Category:

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ValidationError
 from ..masks import RLE, box_to_mask, mask_box
 from ..palette import check_color
-from ..perception.attributes import geometry_attributes, reading_order
+from ..scene.attributes import geometry_attributes, reading_order
 from ..scene.model import ImageInfo, Provenance, SceneGraph, SceneObject
 from .backgrounds import render_background
 from .categories import CATEGORIES, CATEGORY_NAMES, Category, get_category
@@ -175,6 +175,8 @@ def generate_scene(seed: int, n_objects: int | None = None, width: int = 512, he
     """
     if width < 64 or height < 64:
         raise ValidationError("size", f"a scene needs at least 64x64 pixels, got {width}x{height}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError("seed", f"must be an integer >= 0, got {seed!r}")
     rng = np.random.default_rng(seed)
     if objects is not None:
         specs = _normalise_specs(objects)

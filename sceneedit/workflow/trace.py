@@ -73,9 +73,11 @@ class StepRecord:
 class Trace:
     steps: list[StepRecord] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # e.g. placeholder content was drawn
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seconds": round(self.seconds, 6), "steps": [s.to_dict() for s in self.steps]}
+        out = {"seconds": round(self.seconds, 6), "steps": [s.to_dict() for s in self.steps]}
+        return {**out, "warnings": list(self.warnings)} if self.warnings else out
 
     def __str__(self) -> str:
         lines = []
@@ -84,6 +86,7 @@ class Trace:
             lines.append(f"{s.node:>5} {s.brick:<16} {s.seconds * 1000:7.1f} ms{tag}"
                          f"{'  # ' + s.note if s.note else ''}")
         lines.append(f"total {self.seconds * 1000:.1f} ms")
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -98,4 +101,6 @@ class Trace:
                         f"<td>{img}</td></tr>")
         head = "<tr><th>node</th><th>brick</th><th>inputs</th><th>outputs</th><th>time</th>" \
                "<th>visual</th></tr>"
-        return f"<table>{head}{''.join(rows)}</table><p>total {self.seconds * 1000:.1f} ms</p>"
+        notes = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in self.warnings)
+        return (f"<table>{head}{''.join(rows)}</table><p>total {self.seconds * 1000:.1f} ms</p>"
+                f"{notes}")

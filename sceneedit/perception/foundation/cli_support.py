@@ -24,6 +24,10 @@ def perceive_with_options(image: np.ndarray, args: argparse.Namespace) -> SceneG
     vocab = [p.strip() for p in args.vocab.split(",") if p.strip()] if args.vocab else None
     if args.detector != "classical":
         quiet_transformers()
+    else:  # the built-in perceiver reads only its own domain: say so instead of guessing
+        from ..domain import require_in_domain
+
+        require_in_domain(image, args.image)
     perceiver = build_perceiver(
         args.detector, detector_model=args.detector_model, segmenter=args.segmenter,
         segmenter_model=args.segmenter_model, vocabulary=vocab,

@@ -1,6 +1,6 @@
 """``FoundationPerceiver``: a detector and a segmenter composed into the ``Perceiver`` protocol.
 Phrases -> boxes -> masks -> objects whose attributes come from their pixels, exactly as the
-classical backend reports them (``perception/attributes.py``)."""
+classical backend reports them (``scene/attributes.py``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import numpy as np
 from ...masks import RLE, box_to_mask
 from ...scene.model import ImageInfo, Provenance, SceneGraph, SceneObject
 from ..api import Detection, Detector, Segmenter
-from ..attributes import dominant_color, geometry_attributes, reading_order
+from ...scene.attributes import dominant_color, geometry_attributes, reading_order
 from ..classical import check_rgb
 from ..vocabulary import BASE_VOCABULARY
 

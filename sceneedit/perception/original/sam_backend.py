@@ -9,12 +9,14 @@ later prompt reuses the embedding; ``encoder_calls`` counts encoder runs.
 from __future__ import annotations
 
 import os
+import pickle
 import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ...errors import InvalidInputError
 from ..cache import ContentCache, EncodesPerImage
 from ..classical import check_rgb
 from ._common import checkpoint_file, require
@@ -57,13 +59,21 @@ class OriginalSamSegmenter(EncodesPerImage):
         if self._predictor is None:
             path = checkpoint_file(self.checkpoint, ENV_CHECKPOINT, "SAM", FETCH)
             torch = require("torch", "torch")
+            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+            # weights_only: a checkpoint is tensors; unpickling arbitrary objects from a
+            # downloaded file would run whatever code it names.
+            try:
+                state = torch.load(path, map_location="cpu", weights_only=True)
+            except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:
+                raise InvalidInputError(f"SAM checkpoint {path} is not a plain weights file "
+                                        f"(corrupt, or holds more than tensors): {str(exc).splitlines()[0]}") \
+                    from None
             build = require("segment_anything.build_sam", "segment-anything")
             sa = require("segment_anything", "segment-anything")
-            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-            state = torch.load(path, map_location="cpu")
-            # _build_sam is the constructor every entry of sam_model_registry calls; it reads
-            # the checkpoint itself.
-            model = build._build_sam(**architecture(state), checkpoint=str(path))
+            # _build_sam is the constructor every entry of sam_model_registry calls; given no
+            # checkpoint it does not read one itself (its own torch.load is not weights_only).
+            model = build._build_sam(**architecture(state))
+            model.load_state_dict(state)
             self._predictor = sa.SamPredictor(model.to(device).eval())
         return self._predictor
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..palette import COLOR_NAMES, PALETTE_LAB, name_lab, srgb_to_lab
-from ..scene.text import POSITIONS as POSITION_WORDS  # noqa: F401  (re-exported)
-from ..scene.text import grid_position as position_word
-from ..scene.text import size_for_fraction as size_word
+from .text import POSITIONS as POSITION_WORDS  # noqa: F401  (re-exported)
+from .text import grid_position as position_word
+from .text import size_for_fraction as size_word
 
 # The size and position words are the scene text's (``scene/text.py``), so the attributes a
 # planner reads never disagree with the "at top-left, small" its object lines add.
