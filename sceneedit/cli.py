@@ -60,7 +60,26 @@ def _render_overrides(args: argparse.Namespace) -> dict:
     return {"bricks": args.bricks, "model": args.model, "steps": args.steps,
             "strength": args.strength, "guidance": args.guidance, "resolution": args.resolution,
             "seed": args.seed, "inpaint_method": getattr(args, "inpaint", None),
-            "placeholder": args.placeholder or None}
+            "placeholder": args.placeholder or None,
+            "files": getattr(args, "op_files", None)}
+
+
+class OpFile(argparse.Action):
+    """``--background FILE``: a file an op reads at render time, collected into
+    ``args.op_files`` (-> ``RenderConfig.files``) under the option's name. The options are
+    written out here, not derived from the op registry: importing the ops would make
+    ``--help`` slow (they pull in OpenCV)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        files = dict(getattr(namespace, "op_files", None) or {})
+        files[self.dest] = values
+        namespace.op_files = files
+
+
+def add_op_files(p) -> None:
+    """The op file options, on ``render``, ``plan`` and ``edit``."""
+    p.add_argument("--background", action=OpFile, metavar="FILE",
+                   help="image the background op fills the background with")
 
 
 def _print_warnings(command: str):
@@ -342,6 +361,7 @@ def _add_render_settings(p: argparse.ArgumentParser) -> None:
     from .editor.cli import PLACEHOLDER_HELP
 
     s.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)
+    add_op_files(s)
 
 
 def _add_overwrite_input(p: argparse.ArgumentParser) -> None:

@@ -1,141 +1,37 @@
-"""Atomic edits and the Plan document (``sceneedit.plan/1``, see INTERCHANGE.md).
+"""The Plan document (``sceneedit.plan/1``, see INTERCHANGE.md): a list of atomic edits.
 
-The edit models here are the one declaration of the edit vocabulary: validation, the JSON schema
-the planner's decoding is constrained by, and the edit docs an LLM reads all come from them.
+The edit models are declared once each, with ``@op`` in ``sceneedit.ops``; the union of edits
+here, validation, the JSON schema the planner's decoding is constrained by, and the edit docs an
+LLM reads all come from that registry.
 """
 from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, \
-    ValidationError as PydanticError, field_validator, model_serializer, model_validator
+    ValidationError as PydanticError, model_serializer, model_validator
 
+from .bricks.placement import PLACEMENT_RELATIONS
 from .document import JsonDocument
 from .errors import ValidationError
-from .palette import COLOR_NAMES, check_color
-from .scene.model import PREDICATES, Predicate, SceneGraph, pydantic_to_ours
+from .ops import OP_REGISTRY, EditBase as _Edit
+# The edit models, re-exported where callers have always found them.
+from .ops.add import AddEdit  # noqa: F401
+from .ops.move import MoveEdit  # noqa: F401
+from .ops.recolor import RecolorEdit  # noqa: F401
+from .ops.remove import RemoveEdit
+from .ops.replace import ReplaceEdit  # noqa: F401
+from .ops.resize import SCALE_RANGE, ResizeEdit  # noqa: F401
+from .ops.restyle import RestyleEdit  # noqa: F401
+from .ops.swap import SwapEdit  # noqa: F401
+from .palette import COLOR_NAMES
+from .scene.model import PREDICATES, SceneGraph, pydantic_to_ours
 
 PLAN_FORMAT = "sceneedit.plan/1"
-# Resize factors outside this range are refused: below it objects vanish into a few pixels,
-# above it a single object dominates the frame and the edit is better expressed as a replace.
-SCALE_RANGE = (0.25, 3.0)
-# Relations an object can be *placed* by (add / move); the others (larger_than, same_color_as,
-# ...) describe a scene but do not say where something goes.
-PLACEMENT_RELATIONS: tuple[str, ...] = (
-    "left_of", "right_of", "above", "below", "on_top_of", "near", "inside", "in_front_of")
 
-
-class _Edit(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    # Names of the fields that hold object ids (checked against the graph).
-    id_fields: ClassVar[tuple[str, ...]] = ()
-
-    @model_serializer(mode="wrap")
-    def _serialize(self, handler):
-        return {k: v for k, v in handler(self).items() if v is not None}
-
-    def object_ids(self) -> dict[str, str]:
-        return {f: getattr(self, f) for f in self.id_fields if getattr(self, f) is not None}
-
-
-class RemoveEdit(_Edit):
-    """Remove the target object; the background behind it is filled in."""
-    op: Literal["remove"] = "remove"
-    target: str
-    id_fields: ClassVar[tuple[str, ...]] = ("target",)
-
-
-class ReplaceEdit(_Edit):
-    """Replace the target with a new object described by `with`, or with a copy of `source`,
-    an object already in the image. Exactly one of `with` / `source`."""
-    op: Literal["replace"] = "replace"
-    target: str
-    with_: str | None = Field(default=None, alias="with", min_length=1)
-    source: str | None = None
-    id_fields: ClassVar[tuple[str, ...]] = ("target", "source")
-
-    @model_validator(mode="after")
-    def _one_of(self) -> "ReplaceEdit":
-        if (self.with_ is None) == (self.source is None):
-            raise ValueError("replace needs exactly one of 'with' (a description) or 'source' "
-                             "(an object id)")
-        return self
-
-
-class RecolorEdit(_Edit):
-    """Change the target's colour to a palette colour, keeping its shading and texture."""
-    op: Literal["recolor"] = "recolor"
-    target: str
-    color: str
-    id_fields: ClassVar[tuple[str, ...]] = ("target",)
-
-    @field_validator("color")
-    @classmethod
-    def _color(cls, v: str) -> str:
-        try:
-            return check_color(v)
-        except ValidationError:
-            raise ValueError(f"unknown colour {v!r}") from None
-
-
-class AddEdit(_Edit):
-    """Add a new object described by `what`, placed by `relation` to the `anchor` object."""
-    op: Literal["add"] = "add"
-    what: str = Field(min_length=1)
-    anchor: str
-    relation: Predicate
-    id_fields: ClassVar[tuple[str, ...]] = ("anchor",)
-
-
-class MoveEdit(_Edit):
-    """Move the target to the place given by `relation` to the `anchor` object."""
-    op: Literal["move"] = "move"
-    target: str
-    anchor: str
-    relation: Predicate
-    id_fields: ClassVar[tuple[str, ...]] = ("target", "anchor")
-
-
-class ResizeEdit(_Edit):
-    """Scale the target by `scale` (its bottom edge stays where it stands)."""
-    op: Literal["resize"] = "resize"
-    target: str
-    scale: float
-    id_fields: ClassVar[tuple[str, ...]] = ("target",)
-
-    @field_validator("scale")
-    @classmethod
-    def _scale(cls, v: float) -> float:
-        lo, hi = SCALE_RANGE
-        if not lo <= v <= hi:
-            raise ValueError(f"scale {v} is out of range; valid range is {lo}..{hi}")
-        if v == 1.0:
-            raise ValueError(f"scale 1.0 changes nothing; valid range is {lo}..{hi}, not 1.0")
-        return v
-
-
-class SwapEdit(_Edit):
-    """Exchange the places of the target and `other`."""
-    op: Literal["swap"] = "swap"
-    target: str
-    other: str
-    id_fields: ClassVar[tuple[str, ...]] = ("target", "other")
-
-
-class RestyleEdit(_Edit):
-    """Change the target's material or texture (`style`, e.g. "made of wood")."""
-    op: Literal["restyle"] = "restyle"
-    target: str
-    style: str = Field(min_length=1)
-    id_fields: ClassVar[tuple[str, ...]] = ("target",)
-
-
-EDIT_TYPES: tuple[type[_Edit], ...] = (RemoveEdit, ReplaceEdit, RecolorEdit, AddEdit, MoveEdit,
-                                       ResizeEdit, SwapEdit, RestyleEdit)
-OPS: tuple[str, ...] = tuple(t.model_fields["op"].default for t in EDIT_TYPES)
-Edit = Annotated[Union[RemoveEdit, ReplaceEdit, RecolorEdit, AddEdit, MoveEdit, ResizeEdit,
-                       SwapEdit, RestyleEdit], Field(discriminator="op")]
+EDIT_TYPES: tuple[type[_Edit], ...] = OP_REGISTRY.models
+OPS: tuple[str, ...] = OP_REGISTRY.names
+Edit = Annotated[Union[EDIT_TYPES], Field(discriminator="op")]  # type: ignore[valid-type]
 _EDIT_ADAPTER: TypeAdapter = TypeAdapter(Edit)
 _CHOICES = {"relation": PREDICATES, "color": COLOR_NAMES}
 
@@ -224,31 +120,7 @@ class Plan(JsonDocument, BaseModel):
                 raise ValidationError(f"{where}.relation",
                                       f"{relation!r} does not say where to place an object",
                                       PLACEMENT_RELATIONS)
-            _check_meaningful(edit, graph, where)
+            edit.check_meaningful(graph, where)
             if isinstance(edit, RemoveEdit):
                 removed[edit.target] = i
         return graph
-
-
-def _words(text: str) -> str:
-    return " ".join(w for w in text.lower().replace("-", " ").split()
-                    if w not in ("a", "an", "the", "new", "another"))
-
-
-def _check_meaningful(edit: _Edit, graph: SceneGraph, where: str) -> None:
-    """Edits that parse but cannot mean what was asked: a colour is not an object or a
-    material, and replacing an object with its own kind changes nothing."""
-    if isinstance(edit, ReplaceEdit) and edit.with_ is not None:
-        text = _words(edit.with_)
-        # "orange" is a colour, "an orange" a fruit: only a bare colour name is a colour
-        if edit.with_.strip().lower() in COLOR_NAMES:
-            raise ValidationError(f"{where}.with", f"{edit.with_!r} is a colour, not an object: "
-                                  "to change a colour use recolor")
-        if text == _words(graph.get(edit.target).label):
-            raise ValidationError(f"{where}.with", f"replacing {edit.target} "
-                                  f"({graph.get(edit.target).label}) with {edit.with_!r} changes "
-                                  "nothing: to change its colour use recolor, its material "
-                                  "restyle")
-    if isinstance(edit, RestyleEdit) and edit.style.strip().lower() in COLOR_NAMES:
-        raise ValidationError(f"{where}.style", f"{edit.style!r} is a colour, not a style: use "
-                              "recolor")

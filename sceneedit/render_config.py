@@ -52,6 +52,9 @@ class RenderConfig(BaseModel):
     # classical bricks would draw flat clip-art into a photo. True draws it anyway, as a
     # placeholder, and the result says so (``diffusion.choice.gate_placeholders``).
     placeholder: bool = False
+    # Files ops read at render time, by the name the op reads them under:
+    # ``--background FILE`` -> {"background": FILE}.
+    files: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def parse(cls, data: Any, where: str = "render") -> "RenderConfig":

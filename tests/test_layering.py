@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sceneedit"
 
-CORE = ("scene", "plan", "bricks", "workflow", "compiler")
+CORE = ("scene", "plan", "ops", "bricks", "workflow", "compiler")
 UPPER = ("editor", "eval", "batch", "cli", "demo")
 # (importer prefixes, forbidden imported prefixes, why)
 RULES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [

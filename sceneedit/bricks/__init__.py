@@ -6,5 +6,8 @@ runtime says) and their extras in ``requires``.
 """
 from . import draw, edit, generative, masks, segment  # noqa: F401  (registration on import)
 from .registry import REGISTRY, BrickRegistry, BrickSpec, Port, PortType, brick
+# An op module may declare the bricks only it uses (``sceneedit.ops``): importing the toolkit
+# imports the ops, so those register too. Last: the ops import the bricks above.
+from .. import ops  # noqa: E402,F401
 
 __all__ = ["REGISTRY", "BrickRegistry", "BrickSpec", "Port", "PortType", "brick"]

@@ -7,8 +7,13 @@ clear error when the image has no room on that side.
 from __future__ import annotations
 
 from ..errors import ValidationError
-from ..plan import PLACEMENT_RELATIONS
 from ..scene.model import SceneGraph
+
+# Relations an object can be *placed* by (add / move); the others (larger_than, same_color_as,
+# ...) describe a scene but do not say where something goes. Declared here, below the plan, so
+# that bricks need not import the plan (the plan's edits come from ops that declare bricks).
+PLACEMENT_RELATIONS: tuple[str, ...] = (
+    "left_of", "right_of", "above", "below", "on_top_of", "near", "inside", "in_front_of")
 
 MIN_GAP = 6           # px between a placed object and its anchor (objects must not merge)
 TOUCH_GAP = 3         # px for "on_top_of": resting on, yet still a separate object

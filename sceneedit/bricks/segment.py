@@ -1,8 +1,7 @@
 """Bricks that read objects from the run's scene graph: segment-by-id and placement."""
 from __future__ import annotations
 
-from ..plan import PLACEMENT_RELATIONS
-from .placement import place_box
+from .placement import PLACEMENT_RELATIONS, place_box
 from .registry import Port, PortType, brick
 
 GRAPH, OID = PortType.GRAPH, PortType.OBJECT_ID

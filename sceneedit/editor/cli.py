@@ -56,7 +56,8 @@ def run_edit(args: argparse.Namespace) -> int:
         graph = SceneGraph.load(args.graph)
         graph.check_matches(image)
     editor = Editor(llm=args.llm, n_threads=args.threads, seed=args.seed,
-                    replan_on_failure=not args.no_replan, placeholder=args.placeholder)
+                    replan_on_failure=not args.no_replan, placeholder=args.placeholder,
+                    files=getattr(args, "op_files", None))
     with _print_warnings("edit"):  # e.g. placeholder content, one line each
         result = editor.edit(image, args.instruction, mask=mask, feedback=args.feedback,
                              graph=graph, progress=_progress, box=args.box,
@@ -101,3 +102,6 @@ def add_parser(sub) -> None:
     e.add_argument("--placeholder", action="store_true", help=PLACEHOLDER_HELP)
     e.add_argument("--threads", type=int, default=None)
     e.add_argument("--seed", type=int, default=0)
+    from ..cli import add_op_files
+
+    add_op_files(e.add_argument_group("files ops read"))

@@ -41,14 +41,15 @@ class Editor:
     the failure as feedback, when the result does not verify. ``placeholder``: on an image
     that is not a synthetic scene, draw classical placeholders for new content (replace with a
     description, add, restyle) instead of refusing (``RenderConfig.placeholder``); the
-    result's ``warnings`` say so.
+    result's ``warnings`` say so. ``files``: files ops read at render time
+    (``{"background": "beach.png"}``, see ``RenderConfig.files``).
     """
 
     def __init__(self, *, llm: Any = None, perceiver: Any = None, planner: Planner | None = None,
                  refiner: Refiner | None | bool = None, executor: Executor | None = None, seed: int = 0,
                  inpaint_method: str = "auto", replan_on_failure: bool = True,
                  max_refine_rounds: int = 1, n_threads: int | None = None,
-                 placeholder: bool = False):
+                 placeholder: bool = False, files: dict[str, str] | None = None):
         self._llm_spec = llm
         self._perceiver = perceiver
         self._segmenter = None
@@ -66,6 +67,7 @@ class Editor:
         self.max_refine_rounds = max_refine_rounds
         self.n_threads = n_threads
         self.placeholder = placeholder
+        self.files = dict(files or {})   # render-time files ops read (RenderConfig.files)
 
     # ---- components, created once ----------------------------------------------------------
     @property
@@ -198,7 +200,7 @@ class Editor:
                 plan: Plan) -> Rendered:
         with clock.stage("compile") as note:
             config = RenderConfig(seed=self.seed, inpaint_method=self.inpaint_method,
-                                  placeholder=self.placeholder)
+                                  placeholder=self.placeholder, files=self.files)
             workflow = compile_plan(plan, graph, config=config)
             note["done"] = f"{len(workflow.nodes)} brick calls"
         with clock.stage("render") as note:

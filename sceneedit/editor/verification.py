@@ -113,6 +113,19 @@ def _still_there(before: SceneGraph, after: SceneGraph, oid: str) -> Check:
     return Check("unchanged", ok, f"{oid} {old.label} ({old.color}): {found}")
 
 
+def read_text(image: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The text in ``image`` by OCR (``perception.ocr``; loaded only when an op reads text)."""
+    from ..perception.ocr import TextReader
+
+    if not _READER:
+        _READER.append(TextReader())
+    h, w = image.shape[:2]
+    return [(r.text, r.mask(h, w)) for r in _READER[0].read(image)]
+
+
+_READER: list[Any] = []   # the OCR reader, created on first use
+
+
 def verify_render(plan: Plan, before: SceneGraph, after: SceneGraph, *,
                   image_before: np.ndarray, image_after: np.ndarray,
                   outputs: dict[str, Any]) -> Verification:
@@ -127,7 +140,7 @@ def verify_render(plan: Plan, before: SceneGraph, after: SceneGraph, *,
     for i, edit in enumerate(plan.edits):
         verdict = verify_edit(edit, before, after, footprint=outputs[f"footprint_{i}"],
                               image_before=image_before, image_after=image_after,
-                              new_masks=new_masks)
+                              new_masks=new_masks, read_text=read_text)
         checks.append(Check("edit", verdict.ok, verdict.message, i))
     outside = int(((image_after != image_before).any(axis=2) & ~footprint).sum())
     checks.append(Check("preservation", outside == 0,

@@ -1,13 +1,13 @@
 """Edit success on the synthetic suite: does the re-perceived result equal the expected graph?
 
-The expected graph follows from the input's true graph and the gold edits: an object removed is
-gone; a recoloured one has its new colour where it stood; a replaced one is the new kind where
-the old one stood; swapped objects trade places; a resized one keeps its place and scales its
-area; a moved or added one stands in the requested relation to its anchor; every other object
-is unchanged (same label, colour and mask). Perception assigns fresh ids, so result objects are
-matched to expectations by a maximum bipartite matching over the candidates each expectation
-admits. Success means every expectation is met and the result holds no extra object. A moved object
-must also have left its old place (its centre outside its old box), so a plan that leaves it
+The expected graph follows from the input's true graph and the gold edits, each op declaring its
+effect (``@op(expect=...)``): an object removed is gone; a recoloured one has its new colour
+where it stood; a replaced one is the new kind where the old one stood; swapped objects trade
+places; a resized one keeps its place and scales its area; a moved or added one stands in the
+requested relation to its anchor; every other object is unchanged (same label, colour and
+mask). Perception assigns fresh ids, so result objects are matched to expectations by a maximum
+bipartite matching over the candidates each expectation admits. Success means every expectation
+is met and the result holds no extra object. A moved object must also have left its old place (its centre outside its old box), so a plan that leaves it
 where it stood never passes, even when it already stood in the requested relation.
 """
 from __future__ import annotations
@@ -15,32 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
-import numpy as np
 
 from ..masks import iou
+from ..ops import OP_REGISTRY
+from ..ops.expect import Expect, Expectations
+from ..ops.resize import RESIZE_TOLERANCE
 from ..scene.model import SceneGraph, SceneObject
 from ..synthetic.draw import parse_object_phrase
-from ..verify import RESIZE_TOLERANCE
 from .pipeline import MATCH_IOU
 
 NEAR_GROW = 0.3  # a replacement's centre lies within the old box grown by this fraction
-
-
-@dataclass
-class Expect:
-    key: str                          # truth id, or "new<k>" for an added object
-    label: str
-    color: str | None                 # None: any colour (a restyle may change it)
-    mode: str                         # same | near | resized | relation
-    mask: np.ndarray | None = None    # the true mask (same, near, resized)
-    box: list[float] | None = None
-    relation: tuple[str, str] | None = None  # (predicate, anchor key)
-    scale: float | None = None
-    why: str = "unchanged"
-
-    def describe(self) -> str:
-        colour = f"{self.color} " if self.color else ""
-        return f"{colour}{self.label} ({self.key}: {self.why})"
 
 
 def _grown(box, k: float) -> list[float]:
@@ -55,41 +39,11 @@ def _centre_in(obj: SceneObject, box) -> bool:
 
 
 def expected_objects(truth: SceneGraph, edits: list[dict]) -> list[Expect]:
-    exp: dict[str, Expect] = {
-        o.id: Expect(o.id, o.label, o.color, "same", truth.mask_of(o.id), list(o.box))
-        for o in truth.objects}
+    """Every op's declared effect (``@op(expect=...)``), applied in order to the true graph."""
+    state = Expectations.unchanged(truth, parse_object_phrase)
     for k, e in enumerate(edits):
-        op, t = e["op"], e.get("target")
-        if op == "remove":
-            exp.pop(t, None)
-        elif op == "recolor":
-            exp[t].color, exp[t].why = e["color"], f"recoloured {e['color']}"
-        elif op == "restyle":
-            exp[t].color, exp[t].why = None, f"restyled {e['style']}"
-        elif op == "replace":
-            if e.get("source"):
-                src = truth.get(e["source"])
-                label, color = src.label, src.color
-            else:
-                label, color = parse_object_phrase(e["with"])
-            exp[t] = Expect(t, label, color, "near", box=exp[t].box, why="replacement")
-        elif op == "swap":
-            a, b = exp[t], exp[e["other"]]
-            exp[t] = Expect(t, b.label, b.color, "near", box=a.box, why=f"swapped in")
-            exp[e["other"]] = Expect(e["other"], a.label, a.color, "near", box=b.box,
-                                     why="swapped in")
-        elif op == "resize":
-            exp[t].mode, exp[t].scale, exp[t].why = "resized", e["scale"], f"x{e['scale']}"
-        elif op == "move":
-            # Keeps its true box: a moved object must have left it (see _admits).
-            exp[t].mode, exp[t].relation = "relation", (e["relation"], e["anchor"])
-            exp[t].why = f"moved {e['relation']} {e['anchor']}"
-        elif op == "add":
-            label, color = parse_object_phrase(e["what"])
-            exp[f"new{k}"] = Expect(f"new{k}", label, color, "relation",
-                                    relation=(e["relation"], e["anchor"]),
-                                    why=f"added {e['relation']} {e['anchor']}")
-    return list(exp.values())
+        OP_REGISTRY.get(e["op"]).expect(state, e, k)
+    return list(state.objects.values())
 
 
 def _admits(x: Expect, obj: SceneObject, result: SceneGraph) -> bool:

@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..ops import OP_REGISTRY
 from ..plan import OPS
 from ..scene.model import SceneGraph
 from ..scene.query import find
 
-# Words that name an op in feedback ("don't recolour it", "no swapping").
-_OP_WORDS = {op: (op,) for op in OPS}
-_OP_WORDS["recolor"] += ("recolour", "repaint", "colour change", "color change")
-_OP_WORDS["remove"] += ("delete", "erase")
-_OP_WORDS["restyle"] += ("style change",)
+# Words that name an op in feedback ("don't recolour it", "no swapping"): its name and its
+# lexicon's feedback words.
+_OP_WORDS = {s.name: (s.name, *s.lexicon.feedback_words) for s in OP_REGISTRY}
 _NEGATION = r"(?:don'?t|do not|never|no|without|avoid|stop)"
 
 

@@ -17,6 +17,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from ..ops import OP_REGISTRY
 from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular
 from ..scene.model import SceneGraph, SceneObject
@@ -28,8 +29,9 @@ from .spatial import KINDS
 # "every morning" and "each other" are no plural referents
 _PLURAL = re.compile(r"\b(?:all|both|them|they)\b|\bevery (?!morning|day|night|evening|time|"
                      r"week)\w+|\beach (?!other)\w+")
-_LEAD_VERB = re.compile(r"^(?:please )?(?:find|replace|make|remove|paint|move|put|delete|erase|"
-                        r"get rid of|recolou?r|colou?r|swap|take|turn|change|resize)\s+")
+# "find the ..." and every op's lead verbs (``@op(lexicon=...)``)
+_LEAD_VERB = re.compile(r"^(?:please )?(?:" + "|".join(dict.fromkeys(
+    ("find", *(v for s in OP_REGISTRY for v in s.lexicon.lead_verbs)))) + r")\s+")
 _TAIL = re.compile(rf"\s+(?:with (?:a|an|some) .*|(?:{_PLACE_RE}) (?:the|a|an) .*|"
                    rf"looks? like .*|twice .*|half .*|into .*|"
                    rf"(?:{'|'.join(COLOR_NAMES)}))$")

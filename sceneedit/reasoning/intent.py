@@ -13,31 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..ops import OP_REGISTRY
 from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular as _singular
 from ..scene.model import SceneGraph
 
-# Verb patterns per op, tried on each clause. "put/place" is add for a new ("a") thing and move
-# for an existing ("the") one.
+# Verb patterns per op, tried on each clause, and the verbs that start a clause: each op's
+# lexicon (``@op(lexicon=...)`` in ``sceneedit.ops``). "put/place" is add for a new ("a") thing
+# and move for an existing ("the") one.
 _OP_PATTERNS: dict[str, tuple[str, ...]] = {
-    "remove": (r"\b(remove|delete|erase|get rid of|take away|take out|eliminate)\b",
-               r"\btake (the|that|this|it)\b.*\b(off|out|away)\b"),
-    "replace": (r"\breplace\b", r"\b(turn|change) (it|them|the [\w ]+) into\b",
-                r"\bswap (the|it|them)\b[\w ]* for (a|an)\b"),
-    "recolor": (r"\b(paint|recolou?r|colou?r)\b",
-                r"\b(make|turn|change)\b[\w ,'-]*\b(" + "|".join(COLOR_NAMES)
-                + r")\b(\W*$|,| like| instead| too| as well| again| so\b| because\b)"),
-    "add": (r"\badd\b", r"\b(put|place|insert|draw)\s+(a|an|some|one|two|three)\b"),
-    "move": (r"\bmove\b", r"\b(put|place|set)\s+(the|it|them|that|this)\b", r"\bshift\b"),
-    "resize": (r"\b(resize|enlarge|shrink|twice|double|half|size|scale)\b",
-               r"\d+(\.\d+)? times\b", r"\b(bigger|smaller|larger)\W*$"),
-    "swap": (r"\b(swap|switch|exchange)\b(?![\w ]* for (a|an)\b)",),
-    "restyle": (r"\b(made of|look like|looks like|style|texture|material)\b",
-                # "make the lamp look striped" (but "make it look red" is a recolour)
-                r"\blooks? (?!like\b)(?!(?:" + "|".join(COLOR_NAMES) + r")\b)[a-z]+"),
-}
-_CLAUSE_VERBS = ("remove|delete|replace|make|paint|add|put|place|move|swap|switch|resize|turn|"
-                 "change|color|colour|erase|take")
+    s.name: s.lexicon.patterns for s in OP_REGISTRY if s.lexicon.patterns}
+_CLAUSE_VERBS = "|".join(dict.fromkeys(v for s in OP_REGISTRY for v in s.lexicon.clause_verbs))
 # Clause breaks: sentence punctuation, "then", and "and" / a comma before an op verb.
 _CLAUSE_SPLIT = re.compile(rf"\s*(?:[.;!?]|,?\s+and then\s+|,?\s+then\s+|,\s+and\s+|"
                            rf"\s+and\s+(?=(?:{_CLAUSE_VERBS})\b)|,\s+(?=(?:{_CLAUSE_VERBS})\b))"
@@ -49,18 +35,14 @@ def clauses(text: str) -> list[str]:
 
 
 def clause_ops(clause: str) -> set[str]:
+    """The ops a clause's wording asks for. An op's lexicon may cancel others ("replace X with a
+    red Y" names a colour but is no recolour) or itself (``unless``: "move it to the left half"
+    is no resize)."""
     ops = {op for op, pats in _OP_PATTERNS.items() if any(re.search(p, clause) for p in pats)}
-    if "replace" in ops or "swap" in ops:
-        # "replace X with a red Y" names a colour but is no recolour; "swap X for a Y" is a
-        # replacement, not an exchange of two objects.
-        ops.discard("recolor")
-        if re.search(r"\bswap\b[\w ]* for (a|an)\b", clause):
-            ops.discard("swap")
-    if "restyle" in ops:
-        ops.discard("recolor")   # "make it look like it is made of red brick"
-    if "resize" in ops and re.search(r"\b(move|put|place)\b", clause):
-        ops.discard("resize")    # "move it to the left half" is not a resize
-    return ops
+    overridden = {o for op in ops for o in OP_REGISTRY.get(op).lexicon.overrides}
+    return {op for op in ops - overridden
+            if (unless := OP_REGISTRY.get(op).lexicon.unless) is None
+            or not re.search(unless, clause)}
 
 
 def hinted_ops(instruction: str, feedback: str | None = None) -> set[str] | None:
@@ -87,7 +69,8 @@ rest other others same first second third last biggest largest smallest tallest 
 leftmost rightmost topmost bottommost highest lowest nearest farthest closest two three four
 five both all every each color colour size way time morning evening night day sound light
 water news instruction sun kind sort type surface wall walls floor ceiling garage kitchen
-bathroom bedroom office street park garden yard house home utensil utensils""".split())
+bathroom bedroom office street park garden yard house home utensil utensils""".split()) | {
+    w for s in OP_REGISTRY for w in s.lexicon.generic_words}
 PLACE_WORDS = {"left", "right", "front", "back", "top", "bottom", "middle", "center", "centre",
            "side", "edge", "corner", "rest"}
 FUNCTION_WORDS = set("""of on in at to from with by near next under over above below behind beside

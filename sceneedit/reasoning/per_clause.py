@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..ops import OP_REGISTRY
 from ..scene.model import SceneGraph
 from .intent import clause_ops, clauses
 from .referents import anchor_targets, clause_referents, places_left, swap_partners
@@ -46,16 +47,17 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
         spelled = slots(clause)
         anchors = anchor_targets(graph, spelled)
         targets = None
-        if ops != {"add"}:
+        if any("target" in OP_REGISTRY.get(op).model.id_fields for op in ops):  # not add
             found, _ = clause_referents(graph, clause, ops)
             # the placement's anchor is not the object acted on ("onto the workbench"), nor
             # is a swap's partner ("swap the wine bottle and the candle")
-            partners = swap_partners(graph, clause) if ops == {"swap"} else None
+            pair = all("other" in OP_REGISTRY.get(op).model.id_fields for op in ops)  # swap
+            partners = swap_partners(graph, clause) if pair else None
             gone_from = places_left(graph, clause)   # "off the coffee table"
             found = [i for i in (found or ()) if i not in (anchors or ()) and i not in keep
                      and i not in gone_from]
             found = [i for i in found if i not in (partners or ())] or found
-            if not (len(found) == 1 or (ops == {"swap"} and len(found) == 2)):
+            if not (len(found) == 1 or (pair and len(found) == 2)):
                 return None
             targets = found
         out.append(ClauseEdit(clause, sorted(ops), targets, spelled, anchors))

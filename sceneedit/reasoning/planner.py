@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import SceneEditError
+from ..ops import OP_REGISTRY
 from ..plan import Plan
 from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
@@ -48,6 +50,15 @@ class PlanResult:
         return bool(self.missing) and not self.plan.edits
 
 
+def typed_targets(graph: SceneGraph, hinted: Iterable[str] | None) -> list[str] | None:
+    """The objects of the labels the hinted ops' targets must have (``target_labels``), when
+    every hinted op declares some and the graph has such objects; else None."""
+    kinds = [OP_REGISTRY.get(op).model.target_labels for op in hinted or ()]
+    if not kinds or not all(kinds):
+        return None
+    labels = {label for k in kinds for label in k}
+    return [o.id for o in graph.objects if o.label in labels] or None
+
 class Planner:
     def __init__(self, llm: LLM, *, max_repairs: int = 2, max_tokens: int = 384, seed: int = 0,
                  score_referents: bool = True):
@@ -83,6 +94,8 @@ class Planner:
         # lamp red"), or picks them by position or size ("the rightmost apple"), can only be
         # about those objects: the grammar says so.
         named = bounded_targets(graph, instruction, feedback, before)
+        # ops whose target is of one kind ("change the text on the sign": a text object)
+        named = typed_targets(graph, hinted_ops(instruction, feedback)) or named
         scores = None
         if named is None and not feedback and self.score_referents:
             described = described_targets(self.llm, graph, instruction)

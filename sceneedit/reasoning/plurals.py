@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from ..plan import Plan, RecolorEdit, RemoveEdit, ReplaceEdit, ResizeEdit, RestyleEdit
+from ..ops import OP_REGISTRY
+from ..plan import Plan
 from ..scene.model import SceneGraph
 
 _NUMBERS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _QUANTIFIER = re.compile(r"\b(all|every|each|both|two|three|four|five|six)\b", re.I)
-# Ops whose only object is the target, so a copy with another target means the same thing.
-_COPYABLE = (RemoveEdit, RecolorEdit, RestyleEdit, ResizeEdit, ReplaceEdit)
+# Ops whose only object is the target, so a copy with another target means the same thing
+# (declared ``@op(copyable=True)``).
+_COPYABLE = tuple(s.model for s in OP_REGISTRY if s.copyable)
 
 
 def expand_plurals(plan: Plan, graph: SceneGraph, keep: Collection[str] = ()) -> Plan:

@@ -2,7 +2,7 @@
 identical for every call — so its KV state is computed once and reused — followed by the scene
 and the request.
 
-The edit vocabulary is generated from the edit models (``sceneedit.plan``) and the palette, the
+The edit vocabulary is generated from the op registry (``sceneedit.ops``) and the palette, the
 same declarations that validate plans, so the docs cannot drift from what is accepted.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ Keep "reasoning" to one short sentence."""
 
 
 def edit_docs() -> str:
-    """One line per op, generated from the edit models."""
+    """One line per registered op, generated from its model."""
     lines = []
     for model in EDIT_TYPES:
         op = model.model_fields["op"].default

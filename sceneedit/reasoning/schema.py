@@ -1,7 +1,7 @@
 """JSON schemas that constrain the LLM's decoding, built per scene from the edit models.
 
-The pydantic edit models in ``sceneedit.plan`` are the single declaration of the edit
-vocabulary; this module only narrows their schemas for one scene: object ids become enums, so
+The edit models declared with ``@op`` (``sceneedit.ops``) are the single declaration of the
+edit vocabulary; this module only narrows their schemas for one scene: object ids become enums, so
 the grammar cannot name an object that is not in the graph, and colours, relations and ops
 become enums. llama.cpp's grammar does not enforce numeric ranges, so ``scale`` is an enum of
 factors inside ``SCALE_RANGE``; everything is validated again by pydantic afterwards.
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..palette import COLOR_NAMES
-from ..plan import EDIT_TYPES, PLACEMENT_RELATIONS, SCALE_RANGE, ReplaceEdit
+from ..plan import EDIT_TYPES, PLACEMENT_RELATIONS, SCALE_RANGE
 from .slots import TEXT_MAX, Slots
 
 if TYPE_CHECKING:
@@ -25,8 +25,11 @@ MAX_EDITS = 8        # one instruction rarely needs more; the grammar needs a bo
 REASON_MAX = 300     # characters of the reasoning text
 
 
-def _field_schema(name: str, ids: Sequence[str], slots: Slots) -> dict[str, Any] | None:
-    if name in ("target", "source", "anchor", "other"):
+def _field_schema(model: type, name: str, ids: Sequence[str], slots: Slots
+                  ) -> dict[str, Any] | None:
+    """A field's decoding schema: object ids and free text as the op declares them
+    (``id_fields``, ``text_fields``), and the shared vocabularies by name."""
+    if name in model.id_fields:
         return {"enum": list(ids)}
     if name == "color":
         return {"enum": list(COLOR_NAMES)}
@@ -34,7 +37,7 @@ def _field_schema(name: str, ids: Sequence[str], slots: Slots) -> dict[str, Any]
         return {"enum": list(slots.relations or PLACEMENT_RELATIONS)}
     if name == "scale":
         return {"enum": list(SCALES)}
-    if name in ("with", "what", "style"):
+    if name in model.text_fields:
         if slots.texts.get(name):   # spelled out in the instruction: copied word for word
             return {"enum": list(slots.texts[name])}
         return {"type": "string", "minLength": 1, "maxLength": TEXT_MAX}
@@ -45,7 +48,8 @@ def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
                   targets: Sequence[str] | None = None, slots: Slots | None = None,
                   anchors: Sequence[str] | None = None, others: Sequence[str] | None = None,
                   sources: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """One object schema per edit shape (replace has two: ``with`` or ``source``).
+    """One object schema per edit shape of every registered op (replace has two: ``with`` or
+    ``source``).
 
     ``ops`` limits the allowed ops (user constraints such as "don't use recolor");
     ``targets`` limits the ``target`` field (e.g. to the referents found in a first step);
@@ -66,14 +70,14 @@ def edit_variants(ids: Sequence[str], ops: Iterable[str] | None = None,
         for name in base["properties"]:
             if name == "op":
                 continue
-            field = _field_schema(name, limits.get(name) or ids, slots)
+            field = _field_schema(model, name, limits.get(name) or ids, slots)
             if field is None:
                 raise TypeError(f"no decoding schema for field {op}.{name}")
             props[name] = field
         shapes = [props]
-        if model is ReplaceEdit:  # exactly one of with / source: two shapes
-            shapes = [{k: v for k, v in props.items() if k != "source"},
-                      {k: v for k, v in props.items() if k != "with"}]
+        if model.exclusive:  # exactly one of them (replace: with / source): one shape each
+            shapes = [{k: v for k, v in props.items() if k == keep or k not in model.exclusive}
+                      for keep in model.exclusive]
         for shape in shapes:
             variants.append({"type": "object", "properties": shape, "required": list(shape),
                              "additionalProperties": False})
