@@ -15,15 +15,8 @@ from .ops import OP_REGISTRY, EditBase
 from .ops.checks import SAME_PLACE_IOU, Check, Verdict  # noqa: F401  (re-exported)
 from .ops.resize import RESIZE_TOLERANCE  # noqa: F401  (re-exported)
 from .ops.restyle import RESTYLE_MIN_CHANGE  # noqa: F401  (re-exported)
+from .plugins import read_object_phrase
 from .scene.model import SceneGraph
-
-
-def _category(what: str) -> tuple[str, str | None]:
-    # The synthetic domain reads new-object phrases ("a red mug"); imported lazily, so the
-    # core does not depend on it at import time.
-    from .synthetic.draw import parse_object_phrase
-
-    return parse_object_phrase(what)
 
 
 def verify_edit(edit: EditBase, before: SceneGraph, after: SceneGraph, *, footprint: np.ndarray,
@@ -40,5 +33,5 @@ def verify_edit(edit: EditBase, before: SceneGraph, after: SceneGraph, *, footpr
     if type(edit) not in OP_REGISTRY.models:
         return Verdict(False, f"no check for op {edit.op!r}")
     check = Check(before, after, footprint, image_before, image_after, new_masks or {},
-                  _category, read_text)
+                  read_object_phrase, read_text)
     return OP_REGISTRY.of(edit).verify(edit, check)

@@ -21,7 +21,7 @@ from ..ops import OP_REGISTRY
 from ..ops.expect import Expect, Expectations
 from ..ops.resize import RESIZE_TOLERANCE
 from ..scene.model import SceneGraph, SceneObject
-from ..synthetic.draw import parse_object_phrase
+from ..plugins import read_object_phrase
 from .pipeline import MATCH_IOU
 
 NEAR_GROW = 0.3  # a replacement's centre lies within the old box grown by this fraction
@@ -40,7 +40,7 @@ def _centre_in(obj: SceneObject, box) -> bool:
 
 def expected_objects(truth: SceneGraph, edits: list[dict]) -> list[Expect]:
     """Every op's declared effect (``@op(expect=...)``), applied in order to the true graph."""
-    state = Expectations.unchanged(truth, parse_object_phrase)
+    state = Expectations.unchanged(truth, read_object_phrase)
     for k, e in enumerate(edits):
         OP_REGISTRY.get(e["op"]).expect(state, e, k)
     return list(state.objects.values())
