@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -203,6 +204,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .language import parse
+
+    utterance = parse(args.instruction)
+    print(json.dumps(utterance.to_dict(), indent=1) if args.json else utterance.describe())
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .reasoning.models import list_models
 
@@ -367,6 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "plan: `sceneedit render` reproduces it on any machine")
     _add_render_settings(pl)
     pl.set_defaults(fn=cmd_plan)
+
+    pa = sub.add_parser("parse", help="parse an instruction: clauses, roles, noun phrases")
+    pa.add_argument("instruction")
+    pa.add_argument("--json", action="store_true", help="the Utterance as JSON")
+    pa.set_defaults(fn=cmd_parse)
 
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")
