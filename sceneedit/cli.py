@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -205,6 +204,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    import json
+
     from .language import parse
 
     utterance = parse(args.instruction)

@@ -234,21 +234,26 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
         elif c.dep_ in ("acomp", "dobj") and c.lower_ == "rid":   # "get rid of"
             g = _of_object(c)
             acted += [g] if g is not None else []
+    datives = [c for c in head.children if c.dep_ == "dative" and _is_np_head(c)]
+    if datives:   # "give the mug a wooden look": the mug is acted on, the look is the result
+        acted = datives
     if not acted:   # "get rid of the lamp" parsed with "of" on the verb
         g = _of_object(head)
         acted += [g] if g is not None else []
     if not acted and ops:   # a misparse left the verb without an object: the first phrase
         acted = [t for t in head.subtree if t.i > head.i and _is_np_head(t)][:1]
     new_role: Role = "new" if ops and set(ops) <= {"add"} else "object"
+    last = max((t.i for t in toks if t.pos_ != "PUNCT"), default=-1)
     for a in acted:
         if not _is_np_head(a):
             continue
         if (a.lemma_.lower() in _ATTRIBUTE_NOUNS or a.lemma_.lower() in lex.partitives) \
                 and _of_object(a) is not None:   # "the colour of X", "the slice of lemon"
             a = _of_object(a)
-        elif lex.colour(a.lower_) and "make" in ops:
-            # "make the mug purple" misread as a noun "purple" modified by "mug"
-            mods = [c for c in a.children if c.dep_ in ("amod", "compound") and _is_np_head(c)]
+        elif "make" in ops and a.i == last:
+            # "make the mug purple / wooden" misread as a noun "purple" modified by "mug"
+            mods = [c for c in a.children if c.dep_ in ("amod", "compound")
+                    and c.pos_ in _NOUNS]
             a = mods[-1] if mods else a
         for c in _conjuncts(a):
             roles[c.i] = new_role
