@@ -177,22 +177,15 @@ def test_user_mask_restricts_the_targets(scene, graph):
         _edit(ScriptedLLM(), scene, "Remove this.", mask=mask[:10])
 
 
-class NoneOfTheseLLM(ScriptedLLM):
-    """Scripted, and asked which object "the cat" is, prefers "none of these"."""
-
-    def score(self, prefix, continuations):
-        return [0.0 if "none of these" in c else -5.0 for c in continuations]
-
-
 def test_errors_are_clear(scene, tmp_path):
-    editor = se.Editor(llm=NoneOfTheseLLM())
+    editor = se.Editor(llm=ScriptedLLM())
     with pytest.raises(InvalidInputError, match="image file not found"):
         editor.edit(tmp_path / "nope.png", "Remove the cat.")
     with pytest.raises(SceneEditError, match="instruction is empty"):
         editor.edit(scene.image, "  ")
     r = editor.edit(scene.image, "Remove the cat.")
     # named outright and absent: the model, asked over the labels, chose "none of these"
-    # (no plan generated: NoneOfTheseLLM has no answers); the refinement loop looked for it
+    # (ScriptedLLM's scoring prefers it; no plan generated); the refinement loop looked for it
     assert r.status == "unresolved" and "the scene has no cat" in r.message
     assert len(r.refinement) >= 1
     assert (r.image == scene.image).all() and r.verification is None
@@ -269,7 +262,7 @@ def test_refiner_runs_when_the_planner_reports_missing_objects(scene, graph):
     the model plans on the refined graph."""
     partial = graph.model_copy(update={"objects": [o for o in graph.objects if o.id != "o1"],
                                        "relations": None}).with_derived_relations()
-    llm = NoneOfTheseLLM(answer([{"op": "remove", "target": "o5"}]))
+    llm = ScriptedLLM(answer([{"op": "remove", "target": "o5"}]))
     editor = se.Editor(llm=llm)
     r = editor.edit(scene.image, "Remove the apple.", graph=partial)
     assert len(llm.calls) == 1 and "o5: apple" in llm.last_request()
@@ -279,6 +272,6 @@ def test_refiner_runs_when_the_planner_reports_missing_objects(scene, graph):
     assert r.graph.get("o5").label == "apple" and r.graph_before.diff(r.graph).added == ["o5"]
     assert r.ok and "o5" not in r.graph_after and "== Refinement (1 round(s)) ==" in r.explain()
     # without a refiner the same instruction is an honest unresolved, naming what is missing
-    r = se.Editor(llm=NoneOfTheseLLM(), refiner=False).edit(scene.image, "Remove the apple.",
+    r = se.Editor(llm=ScriptedLLM(), refiner=False).edit(scene.image, "Remove the apple.",
                                                          graph=partial)
     assert r.status == "unresolved" and r.refinement == [] and "apple" in r.message

@@ -35,6 +35,7 @@ class Lexicon:
     new_object_preps: frozenset[str]
     exclusion: frozenset[str]
     partitives: frozenset[str]
+    compounds: frozenset[str] = frozenset()   # multi-word names ("remote control")
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH) -> "Lexicon":
@@ -52,7 +53,11 @@ class Lexicon:
             colour_aliases=dict(data["colour_aliases"]),
             op_verbs={k: tuple(v) for k, v in data["op_verbs"].items() if not k.startswith("_")},
             new_object_preps=frozenset(data["new_object_preps"]),
-            exclusion=frozenset(data["exclusion"]), partitives=frozenset(data["partitives"]))
+            exclusion=frozenset(data["exclusion"]), partitives=frozenset(data["partitives"]),
+            compounds=frozenset(w for w in [*data["kinds"], *syn, *(m for v in syn.values()
+                                                                     for m in v),
+                                             *(m for v in data["kinds"].values() for m in v)]
+                                if " " in w))
 
     # -- words -----------------------------------------------------------------------------
     def colour(self, word: str) -> str | None:
@@ -97,14 +102,6 @@ class Lexicon:
 
     def labels_named(self, name: str, head: str, labels: Iterable[str]) -> list[str]:
         return [lb for lb in dict.fromkeys(labels) if self.names(name, head, lb)]
-
-    def is_kind(self, word: str) -> bool:
-        return word.lower() in self.kinds
-
-    def kind_labels(self, word: str, labels: Sequence[str]) -> list[str]:
-        members = {_fold(m) for m in self.kinds.get(word.lower(), ())}
-        return [lb for lb in labels if _fold(lb.lower().split()[-1]) in members
-                or _fold(lb.lower()) in members]
 
 
 @lru_cache(maxsize=1)

@@ -91,11 +91,14 @@ def _negated(tok: Any) -> bool:
     return any(c.dep_ == "neg" for c in tok.children)
 
 
-def _particle(verb: Any) -> str | None:
+def _ops(verb: Any, lemma: str, lex: Lexicon) -> tuple[str, ...]:
+    """The ops of a verb with its particle ("take away", "get rid"), else of the verb."""
     for c in verb.children:
-        if c.dep_ == "prt" or (c.dep_ in ("acomp", "dobj", "oprd") and c.lower_ == "rid"):
-            return c.lower_
-    return None
+        if c.dep_ in ("prt", "advmod", "acomp", "dobj", "oprd"):
+            ops = lex.ops_of(lemma, c.lower_)
+            if ops and lex.ops_of(lemma, c.lower_) != lex.ops_of(lemma):
+                return ops
+    return lex.ops_of(lemma)
 
 
 def _clause(index: int, head: Any, toks: list[Any], asks: bool, lex: Lexicon) -> Clause:
@@ -104,7 +107,7 @@ def _clause(index: int, head: Any, toks: list[Any], asks: bool, lex: Lexicon) ->
     subjects = [c for c in head.children if c.dep_ in _SUBJECTS]
     imperative = verb is not None and all(s.lower_ == "you" for s in subjects) and (
         head.tag_ in ("VB", "NN", "NNP") or head.i == head.sent.start)
-    ops = lex.ops_of(verb, _particle(head)) if verb else ()
+    ops = _ops(head, verb, lex) if verb else ()
     negated = _negated(head)
     if imperative and (ops or (negated and not subjects)):
         kind = "command"
@@ -162,6 +165,9 @@ def _noun_phrase(t: Any, lex: Lexicon, role: Role = "context") -> NounPhrase:
     compounds = [c for c in kids if c.dep_ == "compound" and c.pos_ != "ADJ"]
     colours = [lex.colour(c.lower_) for c in adjs + compounds]
     head = t.lower_ if t.pos_ == "PROPN" else t.lemma_.lower()
+    name = " ".join([c.lemma_.lower() for c in sorted(compounds, key=lambda c: c.i)] + [head])
+    if adjs and f"{adjs[-1].lower_} {name}" in lex.compounds:
+        name = f"{adjs[-1].lower_} {name}"   # "remote control": a name, not a remote one
     left = min([t.i] + [c.left_edge.i for c in kids if c.dep_ in _LEFT_MODIFIERS])
     determiner = " ".join(d.lower_ for d in sorted(dets, key=lambda d: d.i)) or None
     attachments = []
@@ -185,7 +191,7 @@ def _noun_phrase(t: Any, lex: Lexicon, role: Role = "context") -> NounPhrase:
         t.lower_ in _DEMONSTRATIVES and t.dep_ in ("dobj", "nsubj") and t.tag_ != "WDT")
     return NounPhrase(
         text=t.doc[left:t.i + 1].text, head=head,
-        name=" ".join([c.lemma_.lower() for c in sorted(compounds, key=lambda c: c.i)] + [head]),
+        name=name,
         determiner=determiner, numerals=tuple(nums),
         adjectives=tuple(a.lemma_.lower() for a in sorted(adjs, key=lambda a: a.i)),
         colours=tuple(c for c in colours if c), plural=plural,
