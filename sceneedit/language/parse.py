@@ -13,6 +13,7 @@ question they answer.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .lexicon import Lexicon, lexicon
@@ -22,6 +23,7 @@ from .utterance import Attachment, Clause, NounPhrase, Role, Utterance
 __all__ = ["parse", "parse_doc"]
 
 _WH = {"what", "which", "who", "whom", "whose", "where", "how", "when", "why"}
+_NO_SPACE = re.compile(r" (?=[.,;:!?%)]|'s\b|n't\b|'re\b|'ll\b|'m\b)|(?<=\() ")
 _ASKING = {"what", "which", "who", "whose"}
 _ANAPHORA = {"it", "them", "they", "this", "that", "these", "those", "one", "ones"}
 _DEMONSTRATIVES = {"this", "that", "these", "those"}
@@ -69,13 +71,19 @@ def parse_doc(doc: Any, lex: Lexicon) -> Utterance:
 
 
 def _clause_heads(root: Any) -> list[Any]:
-    """The sentence root and the verbs coordinated with it ("remove X and paint Y")."""
+    """The sentence root and the verbs coordinated with it ("remove X and paint Y"), and an
+    imperative the parser hung deeper ("remove the boy who is not holding anything, and don't
+    touch the dog": "touch" as a conjunct of "holding")."""
     heads, todo = [root], [root]
     while todo:
         for c in todo.pop().children:
             if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX"):
                 heads.append(c)
                 todo.append(c)
+    for t in root.sent:
+        if t.dep_ == "conj" and t.tag_ == "VB" and t not in heads and not any(
+                c.dep_ in _SUBJECTS for c in t.children) and _negated(t):
+            heads.append(t)
     return heads
 
 
@@ -119,7 +127,11 @@ def _clause(index: int, head: Any, toks: list[Any], asks: bool, lex: Lexicon) ->
     # the coordinating "and" and the punctuation between clauses belong to neither
     words = [t for t in toks if not (t.dep_ in ("cc", "punct") and t.head.i == head.i
                                      and t.i > head.i and t.i != toks[-1].i)]
-    text = "".join(t.text_with_ws for t in words).strip().rstrip(",;").strip()
+    end = words[-1:] if words and words[-1].text in ".?!" else []
+    body = words[:len(words) - len(end)]
+    while body and (body[-1].dep_ == "cc" or body[-1].text in ",;"):
+        body.pop()   # "remove the boy ..., and | don't touch the dog"
+    text = _NO_SPACE.sub("", " ".join(t.text for t in body + end)).strip()
     return Clause(index=index, text=text, kind=kind, verb=verb, ops=ops, negated=negated,
                   phrases=phrases)
 
