@@ -35,6 +35,7 @@ class Lexicon:
     new_object_preps: frozenset[str]
     exclusion: frozenset[str]
     partitives: frozenset[str]
+    attributes: frozenset[str]
     compounds: frozenset[str] = frozenset()   # multi-word names ("remote control")
 
     @classmethod
@@ -54,6 +55,7 @@ class Lexicon:
             op_verbs={k: tuple(v) for k, v in data["op_verbs"].items() if not k.startswith("_")},
             new_object_preps=frozenset(data["new_object_preps"]),
             exclusion=frozenset(data["exclusion"]), partitives=frozenset(data["partitives"]),
+            attributes=frozenset(data["attributes"]),
             compounds=frozenset(w for w in [*data["kinds"], *syn, *(m for v in syn.values()
                                                                      for m in v),
                                              *(m for v in data["kinds"].values() for m in v)]

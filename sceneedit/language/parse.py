@@ -28,9 +28,6 @@ _ASKING = {"what", "which", "who", "whose"}
 _ANAPHORA = {"it", "them", "they", "this", "that", "these", "those", "one", "ones"}
 _DEMONSTRATIVES = {"this", "that", "these", "those"}
 _NOUNS = {"NOUN", "PROPN", "PRON"}
-# "change the colour of the cup": the attribute named is not the object
-_ATTRIBUTE_NOUNS = {"color", "colour", "size", "material", "texture", "style", "shape",
-                    "appearance", "position", "place", "location"}
 _LEFT_MODIFIERS = {"det", "predet", "amod", "compound", "nummod", "poss", "quantmod", "nmod"}
 _RELATIVE = {"relcl", "acl"}
 _SUBJECTS = {"nsubj", "nsubjpass", "expl"}
@@ -162,7 +159,7 @@ def _with_role(p: NounPhrase, role: Role) -> NounPhrase:
 def _is_np_head(t: Any) -> bool:
     # "remove the remote held by ...": an object misread as an adjective is still one
     if t.pos_ not in _NOUNS and not (t.pos_ == "NUM" and t.dep_ != "nummod") and not (
-            t.dep_ in ("dobj", "pobj") and t.pos_ in ("ADJ", "VERB", "X")):
+            t.dep_ in ("dobj", "pobj") and t.pos_ in ("ADJ", "X")):
         return False
     if t.dep_ in ("compound", "poss") and t.head.pos_ in _NOUNS:
         return False   # part of a larger phrase ("coffee table", "the TV's remote")
@@ -195,6 +192,7 @@ def _noun_phrase(t: Any, lex: Lexicon, role: Role = "context") -> NounPhrase:
     negated = any(_negated(r) for r in relative) or any(
         c.dep_ == "neg" for c in kids)
     nums = [c.lower_ for c in kids if c.dep_ == "nummod"]
+    owners = [c.lemma_.lower() for c in kids if c.dep_ == "poss" and c.pos_ in ("NOUN", "PROPN")]
     plural = t.tag_ in ("NNS", "NNPS") or t.lower_ in ("them", "they", "these", "those") or any(
         d.lower_ in ("all", "both", "these", "those") for d in dets) or any(
         n not in ("one", "1") for n in nums)
@@ -209,6 +207,7 @@ def _noun_phrase(t: Any, lex: Lexicon, role: Role = "context") -> NounPhrase:
         colours=tuple(c for c in colours if c), plural=plural,
         relative=tuple(t.doc[r.left_edge.i:r.right_edge.i + 1].text for r in relative),
         attachments=tuple(attachments), negated=negated, anaphor=anaphor, role=role,
+        owner=owners[0] if owners else None,
         start=left, end=t.i + 1)
 
 
@@ -265,10 +264,11 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
     for a in acted:
         if not _is_np_head(a):
             continue
-        if (a.lemma_.lower() in _ATTRIBUTE_NOUNS or a.lemma_.lower() in lex.partitives) \
+        if (a.lemma_.lower() in lex.attributes or a.lemma_.lower() in lex.partitives) \
                 and _of_object(a) is not None:   # "the colour of X", "the slice of lemon"
             a = _of_object(a)
-        elif "make" in ops and a.i == last:
+        elif "make" in ops and a.i == last and not any(t.lower_ in ("to", "into")
+                                                         for t in toks):
             # "make the mug purple / wooden" misread as a noun "purple" modified by "mug"
             mods = [c for c in a.children if c.dep_ in ("amod", "compound")
                     and c.pos_ in _NOUNS]

@@ -35,6 +35,7 @@ class NounPhrase:
     relative: tuple[str, ...] = ()  # relative / participle clauses ("that is on the left")
     attachments: tuple[Attachment, ...] = ()
     negated: bool = False           # its description is negated ("not holding anything")
+    owner: str | None = None        # head of a possessor: "person" in "the person's hat"
     anaphor: bool = False           # "it", "them", "this object": points elsewhere
     antecedent: int | None = None   # clause index of the question an anaphor answers
     role: Role = "context"
@@ -111,7 +112,7 @@ def _phrase_fields(p: NounPhrase) -> str:
     out = [f"head={p.head}"]
     if p.name != p.head:
         out.append(f"name={p.name!r}")
-    for key in ("determiner", "numerals", "adjectives", "colours", "relative"):
+    for key in ("determiner", "numerals", "adjectives", "colours", "owner", "relative"):
         value = getattr(p, key)
         if value:
             out.append(f"{key}={value if isinstance(value, str) else list(value)}")

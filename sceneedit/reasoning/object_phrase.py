@@ -3,8 +3,9 @@ rule alone.
 
 Only the phrases a command acts on count (``Utterance.command_objects``): the nouns of a
 scenario or a question ("they hit a small ball", "which appliance keeps food fresh?") never make
-an instruction impossible, nor do anaphors ("remove it"), generic words ("the thing") or parts
-("the edge"). A phrase that names no object of the graph by the lexicon (label word, synonym,
+an instruction impossible, nor do anaphors ("remove it"), generic words ("the thing"), parts
+("the edge"), attributes ("the colour of ...") or what an object in the scene owns ("the
+person's jacket"). A phrase that names no object of the graph by the lexicon (label word, synonym,
 kind; its colour, when it gives one) is put to the model as a choice over the scene's labels
 plus "none of these", scored by log-likelihood (the label-scoring path of ``described.py``);
 the plan is ``unresolved`` only when "none of these" wins. Otherwise the planner goes on with
@@ -55,8 +56,11 @@ def unmatched(graph: SceneGraph, utterance: Utterance) -> list[NounPhrase]:
     labels = [o.label for o in graph.objects]
     out = []
     for p in utterance.command_objects():
-        if p.anaphor or p.head in lex.generic or p.head in lex.parts or lex.colour(p.head):
+        if (p.anaphor or p.head in lex.generic or p.head in lex.parts or lex.colour(p.head)
+                or p.head in lex.attributes):
             continue
+        if p.owner and lex.labels_named(p.owner, p.owner, labels):
+            continue   # "the person's jacket": a part of an object in the scene
         named = set(lex.labels_named(p.name, p.head, labels))
         objects = [o for o in graph.objects if o.label in named]
         if objects and p.colours and any(o.color for o in objects):
