@@ -249,6 +249,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parse(args: argparse.Namespace) -> int:
+    import json
+
+    from .language import parse
+
+    utterance = parse(args.instruction)
+    print(json.dumps(utterance.to_dict(), indent=1) if args.json else utterance.describe())
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .weights import list_models
 
@@ -478,6 +488,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_settings(pl)
     _add_overwrite_input(pl)
     pl.set_defaults(fn=cmd_plan)
+
+    pa = sub.add_parser("parse", help="parse an instruction: clauses, roles, noun phrases")
+    pa.add_argument("instruction")
+    pa.add_argument("--json", action="store_true", help="the Utterance as JSON")
+    pa.set_defaults(fn=cmd_parse)
 
     m = sub.add_parser("models", help="list the configured models and whether they are here")
     m.add_argument("--json", action="store_true")

@@ -32,6 +32,7 @@ class ScriptedLLM:
     def __init__(self, *answers: str):
         self.answers = list(answers)
         self.calls: list[tuple[list, dict]] = []
+        self.scored: list[tuple[str, list[str]]] = []
 
     def format_chat(self, messages, add_generation_prompt=True):
         return "\n".join(f"{m['role']}: {m['content']}" for m in messages)
@@ -43,7 +44,10 @@ class ScriptedLLM:
         return self.answers.pop(0)
 
     def score(self, prefix, continuations):
-        raise AssertionError("the editor does not score continuations")
+        """Asked which object an absent phrase is ("Remove the cat." with no cat), prefer
+        "none of these" (the planner asks only then; the editor never scores)."""
+        self.scored.append((prefix, list(continuations)))
+        return [0.0 if "none of these" in c else -5.0 for c in continuations]
 
     def last_request(self, i: int = -1) -> str:
         """The user turn with the scene and instruction of call ``i``."""

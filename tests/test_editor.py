@@ -185,7 +185,8 @@ def test_errors_are_clear(scene, tmp_path):
     with pytest.raises(SceneEditError, match="instruction is empty"):
         editor.edit(scene.image, "  ")
     r = editor.edit(scene.image, "Remove the cat.")
-    # named outright and absent: the refinement loop looked for it; the model was not asked
+    # named outright and absent: the model, asked over the labels, chose "none of these"
+    # (ScriptedLLM's scoring prefers it; no plan generated); the refinement loop looked for it
     assert r.status == "unresolved" and "the scene has no cat" in r.message
     assert len(r.refinement) >= 1
     assert (r.image == scene.image).all() and r.verification is None
@@ -259,9 +260,9 @@ def test_cli_edit_verified_exits_0_and_errors_exit_2(scene, tmp_path, monkeypatc
 
 
 def test_refiner_runs_when_the_planner_reports_missing_objects(scene, graph):
-    """The apple is missing from the graph: the planner says so without asking the model
-    (named outright, absent), the default refinement loop finds it under a new id, and the
-    model plans on the refined graph."""
+    """The apple is missing from the graph: asked over the labels, the model prefers "none of
+    these" (named outright, absent), the default refinement loop finds it under a new id, and
+    the model plans on the refined graph."""
     partial = graph.model_copy(update={"objects": [o for o in graph.objects if o.id != "o1"],
                                        "relations": None}).with_derived_relations()
     llm = ScriptedLLM(answer([{"op": "remove", "target": "o5"}]))

@@ -137,12 +137,69 @@ def test_unresolved_and_missing_names_for_perception(kitchen):
     assert result.missing == ["cat"] and result.needs_perception and len(llm.calls) == 1
 
 
-def test_an_object_named_outright_and_absent_is_unresolved_without_asking_the_model(kitchen):
-    llm = ScriptedLLM(answer([{"op": "remove", "target": "o3"}]))
+class ScoringLLM(ScriptedLLM):
+    """Scripted plans, and label scores that prefer one answer (what the planner does with
+    the model's preference is what is tested; the real scoring is tested in test_llm*)."""
+
+    def __init__(self, prefer, *answers):
+        super().__init__(*answers)
+        self.prefer = prefer
+        self.scored = []
+
+    def format_chat(self, messages, add_generation_prompt=True):
+        text = "".join(f"<|{m['role']}|>{m['content']}<|end|>" for m in messages)
+        return text + ("<|assistant|>" if add_generation_prompt else "")
+
+    def score(self, prefix, continuations):
+        self.scored.append((prefix, list(continuations)))
+        return [0.0 if c.strip().startswith(self.prefer) else -5.0 for c in continuations]
+
+
+def test_an_absent_object_is_unresolved_only_when_the_model_prefers_none_of_these(kitchen):
+    # The command's own object names nothing in the graph: the model is asked over the labels
+    # plus "none of these"; "none" wins, so no plan is generated and the name goes to
+    # perception. (Before the parse this was decided by a word rule with no model call.)
+    llm = ScoringLLM("none of these", answer([{"op": "remove", "target": "o3"}]))
     result = Planner(llm).plan(kitchen, "Remove the cat sleeping on the counter.")
     assert llm.calls == [] and result.plan.edits == []
-    assert result.plan.unresolved == "the scene has no cat sleeping"
-    assert result.missing == ["cat sleeping"] and result.needs_perception
+    assert result.plan.unresolved == "the scene has no cat"
+    assert result.missing == ["cat"] and result.needs_perception
+    (prefix, options), = llm.scored
+    assert "the cat sleeping on the counter" in prefix
+    assert [o.split("<")[0].strip() for o in options] == [
+        "refrigerator", "counter", "kettle", "orange", "banana", "mug", "window", "none of these"]
+    assert result.referent_scores["none of these"] == 0.0
+
+
+def test_when_the_model_picks_a_stand_in_the_plan_goes_on_with_it(kitchen):
+    llm = ScoringLLM("kettle", answer([{"op": "remove", "target": "o3"}]))
+    result = Planner(llm).plan(kitchen, "Remove the teapot.")
+    assert result.plan.unresolved is None and [e.target for e in result.plan.edits] == ["o3"]
+    targets = {t for v in llm.calls[0][1]["properties"]["edits"]["items"]["anyOf"]
+               for t in v["properties"].get("target", {}).get("enum", [])}
+    assert targets == {"o3"}   # the grammar holds the model's pick, not every object
+    assert result.referent_scores["kettle"] > result.referent_scores["none of these"]
+
+
+def test_no_unresolved_without_asking_a_model(kitchen):
+    # a backend that cannot score: the plan model decides, no rule answers for it
+    llm = ScriptedLLM(answer([], "there is no cat", ["cat"]))
+    result = Planner(llm).plan(kitchen, "Remove the cat sleeping on the counter.")
+    assert len(llm.calls) == 1 and result.plan.unresolved == "there is no cat"
+
+
+@pytest.mark.parametrize("instruction, edit", [
+    # nouns of a scenario or a question are context, never the object of the command
+    ("When people play golf they hit a small ball very far. Which thing in the kitchen is "
+     "round like it? Remove it.", {"op": "remove", "target": "o4"}),
+    ("The goalkeeper catches the ball with his gloves. Which fruit here has the same colour "
+     "as his shirt? Make it blue.", {"op": "recolor", "target": "o4", "color": "blue"}),
+])
+def test_context_nouns_never_make_an_instruction_impossible(kitchen, instruction, edit):
+    llm = ScoringLLM("orange", answer([edit]))
+    result = Planner(llm).plan(kitchen, instruction)
+    assert not any("none of these" in prefix for prefix, _ in llm.scored)
+    assert llm.calls and result.plan.unresolved is None
 
 
 def test_the_wording_narrows_the_ops_the_grammar_allows(kitchen):

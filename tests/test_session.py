@@ -140,8 +140,7 @@ def test_revise_replaces_the_turn_and_an_unresolved_turn_changes_nothing():
     graph = se.ClassicalPerceiver().perceive(scene.image)
     first, other = [o.id for o in graph.objects if o.label == "mug"]
     llm = ScriptedLLM(answer([{"op": "remove", "target": first}]),
-                      answer([{"op": "remove", "target": other}]),
-                      answer([], "there is no cat here", ["cat"]))
+                      answer([{"op": "remove", "target": other}]))
     session = se.Session(scene.image, se.Editor(llm=llm), graph=graph)
     session.edit("Remove the mug.")
     assert first not in session.graph
@@ -150,8 +149,9 @@ def test_revise_replaces_the_turn_and_an_unresolved_turn_changes_nothing():
     assert allowed_targets(llm.calls[1][1]) == {other}
     assert r.ok and session.cursor == 1 and len(session.turns) == 2
     assert first in session.graph and other not in session.graph
-    r = session.edit("Remove the cat.")
+    r = session.edit("Remove the cat.")   # asked, the model prefers "none of these"
     assert r.status == "unresolved" and session.cursor == 1 and len(session.turns) == 2
+    assert llm.scored and "none of these" in llm.scored[-1][1][-1]
     session.undo()
     with pytest.raises(SceneEditError, match="nothing to revise"):
         session.revise("the other one")

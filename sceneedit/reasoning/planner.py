@@ -18,9 +18,10 @@ from ..plan import Plan
 from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
 from .described import described_targets
-from .intent import absent_referents, clause_ops, clauses, hinted_ops
+from .intent import clause_ops, clauses, hinted_ops
 from .llm_api import LLM, LLMStats
 from .normalize import copied_objects, normalize_edits
+from .object_phrase import check_command_objects
 from .per_clause import one_edit_per_clause
 from .plurals import expand_plurals
 from .prompt import build_messages, static_messages
@@ -77,14 +78,18 @@ class Planner:
         stats_before = getattr(self.llm, "stats", None)
         stats_before = stats_before.copy() if stats_before is not None else None
         cons = (constraints or Constraints()).merge(constraints_from_feedback(feedback, graph))
-        absent = [] if feedback else absent_referents(graph, instruction)
-        if absent:
-            # Named outright and not in the graph: no model may invent a stand-in. The names
-            # go back as "missing" so perception can look for them (refinement loop).
+        # The command's own object phrase names nothing in the graph: the model, asked over
+        # the labels plus "none of these", decides; context nouns never count. The absent
+        # names go back as "missing" so perception can look for them (refinement loop).
+        checked = None if feedback else check_command_objects(
+            self.llm if self.score_referents else None, graph, instruction)
+        if checked is not None and checked.absent:
             plan = Plan(instruction=instruction, graph=None, edits=[],
-                        reasoning="the instruction names objects the scene graph lacks",
-                        unresolved="the scene has no " + " and no ".join(absent))
-            return PlanResult(plan, absent, [], time.perf_counter() - t0, None)
+                        reasoning="asked which object the instruction acts on, the model "
+                                  "chose 'none of these'",
+                        unresolved="the scene has no " + " and no ".join(checked.missing))
+            return PlanResult(plan, checked.missing, [], time.perf_counter() - t0,
+                              self._stats_since(stats_before), checked.scores)
         ids = graph.ids
         before = [e.target for e in (previous.edits if previous else ())
                   if getattr(e, "target", None)]
@@ -97,7 +102,9 @@ class Planner:
         # ops whose target is of one kind ("change the text on the sign": a text object)
         named = typed_targets(graph, hinted_ops(instruction, feedback)) or named
         scores = None
-        if named is None and not feedback and self.score_referents:
+        if named is None and checked is not None and checked.ids:
+            named, scores = checked.ids, checked.scores   # the model's stand-in, ranked first
+        elif named is None and not feedback and self.score_referents:
             described = described_targets(self.llm, graph, instruction)
             if described is not None:
                 named, scores = described
@@ -149,13 +156,17 @@ class Planner:
                         reasoning="no valid plan within the repair budget",
                         unresolved=f"the planner could not produce a valid plan: "
                                    f"{attempts[-1].error}")
-        stats = None
-        if stats_before is not None:
-            stats = self.llm.stats.copy()
-            for name in vars(stats):
-                if name != "load_seconds":
-                    setattr(stats, name, getattr(stats, name) - getattr(stats_before, name))
-        return PlanResult(plan, missing, attempts, time.perf_counter() - t0, stats, scores)
+        return PlanResult(plan, missing, attempts, time.perf_counter() - t0,
+                          self._stats_since(stats_before), scores)
+
+    def _stats_since(self, before: LLMStats | None) -> LLMStats | None:
+        if before is None:
+            return None
+        stats = self.llm.stats.copy()
+        for name in vars(stats):
+            if name != "load_seconds":
+                setattr(stats, name, getattr(stats, name) - getattr(before, name))
+        return stats
 
     def prepare(self) -> None:
         """Every prompt starts with the same system prompt, edit docs and examples: pin their

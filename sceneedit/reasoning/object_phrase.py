@@ -1,0 +1,106 @@
+"""Is the command's own object in the scene? Evidence from the parse and the model, never a
+rule alone.
+
+Only the phrases a command acts on count (``Utterance.command_objects``): the nouns of a
+scenario or a question ("they hit a small ball", "which appliance keeps food fresh?") never make
+an instruction impossible, nor do anaphors ("remove it"), generic words ("the thing"), parts
+("the edge"), attributes ("the colour of ...") or what an object in the scene owns ("the
+person's jacket"). A phrase that names no object of the graph by the lexicon (label word, synonym,
+kind; its colour, when it gives one) is put to the model as a choice over the scene's labels
+plus "none of these", scored by log-likelihood (the label-scoring path of ``described.py``);
+the plan is ``unresolved`` only when "none of these" wins. Otherwise the planner goes on with
+the winning label's objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..language import NounPhrase, Utterance, lexicon, parse
+from ..scene.model import SceneGraph
+from .described import SYSTEM, _end_of_turn
+from .llm_api import LLM
+
+NONE = "none of these"
+
+
+@dataclass
+class ObjectCheck:
+    """What asking about the unmatched object phrases found."""
+
+    unmatched: list[NounPhrase]
+    scores: dict[str, float] = field(default_factory=dict)   # label (and NONE) -> score
+    absent: list[NounPhrase] = field(default_factory=list)   # phrases where NONE won
+    ids: list[str] | None = None   # the winning label's objects (one phrase only)
+
+    @property
+    def missing(self) -> list[str]:
+        """Names for perception refinement: the absent phrases without their determiner."""
+        return [_bare(p) for p in self.absent]
+
+
+def _bare(p: NounPhrase) -> str:
+    words = p.text.split()
+    return " ".join(words[1:] if p.determiner and words[0].lower() == p.determiner.split()[0]
+                    else words)
+
+
+def _spelled(p: NounPhrase) -> str:
+    """The phrase with what describes it: "the cat sleeping on the counter"."""
+    return " ".join([p.text, *p.relative,
+                     *(f"{a.prep} {a.phrase.text}" for a in p.attachments)])
+
+
+def unmatched(graph: SceneGraph, utterance: Utterance) -> list[NounPhrase]:
+    """The command object phrases that name no object of the graph by the lexicon."""
+    lex = lexicon()
+    labels = [o.label for o in graph.objects]
+    out = []
+    for p in utterance.command_objects():
+        if (p.anaphor or p.head in lex.generic or p.head in lex.parts or lex.colour(p.head)
+                or p.head in lex.attributes):
+            continue
+        if p.owner and lex.labels_named(p.owner, p.owner, labels):
+            continue   # "the person's jacket": a part of an object in the scene
+        named = set(lex.labels_named(p.name, p.head, labels))
+        objects = [o for o in graph.objects if o.label in named]
+        if objects and p.colours and any(o.color for o in objects):
+            objects = [o for o in objects if o.color in p.colours]   # "the purple mug"
+        if not objects:
+            out.append(p)
+    return out
+
+
+def _ask(llm: LLM, instruction: str, phrase: NounPhrase, labels: list[str]
+         ) -> dict[str, float]:
+    keep = getattr(llm, "pin_current", None)
+    if keep is not None:
+        keep()   # the scene the last plan prompt evaluated survives this detour
+    prompt = llm.format_chat([
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Objects in the picture: {', '.join(labels)}.\n"
+                                    f"Instruction: {instruction}\nWhich object in the list is "
+                                    f"\"{_spelled(phrase)}\"? If none of them is, answer "
+                                    f"\"{NONE}\"."}]) + "Answer:"
+    end = _end_of_turn(llm)
+    options = [*labels, NONE]
+    return dict(zip(options, llm.score(prompt, [f" {o}{end}" for o in options])))
+
+
+def check_command_objects(llm: LLM | None, graph: SceneGraph, instruction: str,
+                          utterance: Utterance | None = None) -> ObjectCheck:
+    """Ask the model about each command object phrase the graph does not hold by name. With
+    no scoring model (``llm`` None), nothing is decided: the planner's model decides."""
+    utterance = utterance or parse(instruction)
+    check = ObjectCheck(unmatched(graph, utterance))
+    if not check.unmatched or llm is None or not graph.objects:
+        return check
+    labels = list(dict.fromkeys(o.label for o in graph.objects))
+    for phrase in check.unmatched:
+        scores = _ask(llm, instruction, phrase, labels)
+        check.scores.update(scores)
+        best = max(scores, key=scores.__getitem__)
+        if best == NONE:
+            check.absent.append(phrase)
+        elif len(check.unmatched) == 1 and len(utterance.command_objects()) == 1:
+            check.ids = [o.id for o in graph.objects if o.label == best]
+    return check
