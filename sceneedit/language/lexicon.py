@@ -23,6 +23,16 @@ def _fold(word: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
+def _op_verbs(pseudo: dict) -> dict[str, tuple[str, ...]]:
+    """Each edit op's verbs, as its ``@op`` declaration gives them (one place), then the
+    file's pseudo-ops ("make")."""
+    from ..ops import OP_REGISTRY
+
+    verbs = {spec.name: spec.lexicon.verbs for spec in OP_REGISTRY if spec.lexicon.verbs}
+    verbs.update({k: tuple(v) for k, v in pseudo.items() if not k.startswith("_")})
+    return verbs
+
+
 @dataclass(frozen=True)
 class Lexicon:
     kinds: dict[str, frozenset[str]]
@@ -52,7 +62,7 @@ class Lexicon:
             parts=frozenset(data["parts"]), generic=frozenset(data["generic"]),
             furniture=frozenset(data["furniture"]),
             colour_aliases=dict(data["colour_aliases"]),
-            op_verbs={k: tuple(v) for k, v in data["op_verbs"].items() if not k.startswith("_")},
+            op_verbs=_op_verbs(data["op_verbs"]),
             new_object_preps=frozenset(data["new_object_preps"]),
             exclusion=frozenset(data["exclusion"]), partitives=frozenset(data["partitives"]),
             attributes=frozenset(data["attributes"]),

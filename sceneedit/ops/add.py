@@ -47,6 +47,7 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
     examples=({"op": "add", "what": "a cat", "anchor": "o2", "relation": "left_of"},),
     order=40,
     lexicon=Lexicon(
+        verbs=("add", "insert", "draw", "place", "put"),
         patterns=(r"\badd\b", r"\b(put|place|insert|draw)\s+(a|an|some|one|two|three)\b"),
         clause_verbs=("add", "put", "place")))
 class AddEdit(EditBase):

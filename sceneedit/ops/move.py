@@ -39,6 +39,7 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
     examples=({"op": "move", "target": "o3", "anchor": "o2", "relation": "right_of"},),
     order=50,
     lexicon=Lexicon(
+        verbs=("move", "shift", "relocate", "drag", "put", "place", "set"),
         patterns=(r"\bmove\b", r"\b(put|place|set)\s+(the|it|them|that|this)\b", r"\bshift\b"),
         clause_verbs=("move", "put", "place"),
         lead_verbs=("move", "put")))

@@ -46,6 +46,7 @@ def _batch_generate(b: Builder, edits: list, seeds: list[int], union) -> str:
     batching=Batching(key=lambda b, e: (e.color, b.label(e.target)),
                       generate=_batch_generate),
     lexicon=Lexicon(
+        verbs=("paint", "recolor", "recolour", "color", "colour", "dye", "tint"),
         patterns=(r"\b(paint|recolou?r|colou?r)\b",
                   r"\b(make|turn|change)\b[\w ,'-]*\b(" + "|".join(COLOR_NAMES)
                   + r")\b(\W*$|,| like| instead| too| as well| again| so\b| because\b)"),

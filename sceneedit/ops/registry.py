@@ -59,6 +59,9 @@ class Lexicon:
     (``reasoning/intent.py``, ``described.py``, ``constraints.py``)."""
 
     patterns: tuple[str, ...] = ()       # regexes on a lower-cased clause asking for the op
+    # verb lemmas that can mean the op, for the language parse (``sceneedit.language``); with
+    # their particle or preposition where it matters: "get rid", "take away", "turn into"
+    verbs: tuple[str, ...] = ()
     clause_verbs: tuple[str, ...] = ()   # verbs that start a new clause ("..., and paint ...")
     lead_verbs: tuple[str, ...] = ()     # verbs stripped before a description ("remove the ...")
     feedback_words: tuple[str, ...] = ()  # other names in feedback ("don't recolour")

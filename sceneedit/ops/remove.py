@@ -38,6 +38,8 @@ def _batch_generate(b: Builder, edits: list, seeds: list[int], union) -> str:
     order=10, copyable=True,
     batching=Batching(key=lambda b, e: (), generate=_batch_generate),
     lexicon=Lexicon(
+        verbs=("remove", "delete", "erase", "eliminate", "get rid", "take away", "take out",
+               "take off", "clear"),
         patterns=(r"\b(remove|delete|erase|get rid of|take away|take out|eliminate)\b",
                   r"\btake (the|that|this|it)\b.*\b(off|out|away)\b"),
         clause_verbs=("remove", "delete", "erase", "take"),

@@ -60,6 +60,8 @@ def _words(text: str) -> str:
               {"op": "replace", "target": "o3", "source": "o7"}),
     order=20, copyable=True,
     lexicon=Lexicon(
+        verbs=("replace", "swap for", "exchange for", "substitute", "turn into", "change into",
+               "transform"),
         patterns=(r"\breplace\b", r"\b(turn|change) (it|them|the [\w ]+) into\b",
                   r"\bswap (the|it|them)\b[\w ]* for (a|an)\b"),
         clause_verbs=("replace", "turn", "change"),

@@ -44,6 +44,7 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
     examples=({"op": "resize", "target": "o3", "scale": 1.5},),
     order=60, copyable=True,
     lexicon=Lexicon(
+        verbs=("resize", "enlarge", "shrink", "scale", "double", "halve"),
         patterns=(r"\b(resize|enlarge|shrink|twice|double|half|size|scale)\b",
                   r"\d+(\.\d+)? times\b", r"\b(bigger|smaller|larger)\W*$"),
         clause_verbs=("resize",),

@@ -69,6 +69,7 @@ def _batch_generate(b: Builder, edits: list, seeds: list[int], union) -> str:
     order=80, copyable=True,
     batching=Batching(key=_batch_key, generate=_batch_generate),
     lexicon=Lexicon(
+        verbs=("restyle", "texture"),
         patterns=(r"\b(made of|look like|looks like|style|texture|material)\b",
                   # "make the lamp look striped" (but "make it look red" is a recolour)
                   r"\blooks? (?!like\b)(?!(?:" + "|".join(COLOR_NAMES) + r")\b)[a-z]+"),

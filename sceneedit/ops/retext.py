@@ -234,6 +234,7 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
 @op("retext", compile=_compile, verify=_verify, expect=_expect, order=100,
     examples=({"op": "retext", "target": "o3", "text": "OPEN"},),
     lexicon=Lexicon(
+        verbs=("rewrite", "retext", "reword"),
         patterns=(r"\b(?:text|writing|lettering|words?|caption)\b[\w ,'\"-]*"
                   r"\b(?:to|say|says|read|reads|into|with)\b",
                   r"\b(?:sign|label)\b[\w ,'\"-]*\b(?:say|says|read|reads)\b",

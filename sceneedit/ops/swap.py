@@ -44,6 +44,7 @@ def _expect(x: Expectations, e: dict, k: int) -> None:
     examples=({"op": "swap", "target": "o3", "other": "o5"},),
     order=70,
     lexicon=Lexicon(
+        verbs=("swap", "switch", "exchange"),
         patterns=(r"\b(swap|switch|exchange)\b(?![\w ]* for (a|an)\b)",),
         clause_verbs=("swap", "switch"),
         lead_verbs=("swap",),

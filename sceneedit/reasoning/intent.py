@@ -212,28 +212,6 @@ def objects_named(phrase: NamedPhrase, graph: SceneGraph,
     return sorted(named, key=lambda o: order[o.id])
 
 
-def absent_referents(graph: SceneGraph, instruction: str) -> list[str]:
-    """Explicitly named objects the graph does not hold: "the horse" with no horse, "the
-    purple mug" with no purple mug. A phrase with a kind or part word ("the animal", "the edge
-    of") or any word naming an object in the graph never counts."""
-    index = _label_words(graph)
-    missing = []
-    predicates = re.search(r"\b(make|makes|turn|paint|get|keep|give|leave)\b",
-                           instruction.lower())
-    for phrase in named_phrases(instruction):
-        words = _content_words(phrase)
-        if not words or phrase.in_description or phrase.described or _names_a_kind(words, graph):
-            continue  # "the machine that brews the coffee": the coffee need not be there
-        head = _singular(words[-1])
-        if not objects_named(phrase, graph, index) or (
-                len(words) >= 2 and not predicates and not re.search(r"(ing|ed)$", head)
-                and not _objects_named(head, index)):
-            # "the pencil sharpener" is no pencil: a compound's last word names the thing
-            # (unless a verb like "make" may put an adjective there: "make the mug shiny")
-            missing.append(phrase.text)
-    return list(dict.fromkeys(missing))
-
-
 def referent_candidates(graph: SceneGraph, instruction: str) -> list[str] | None:
     """The objects an instruction that names every referent outright can be about: those its
     definite phrases name ("remove the lemon and make the lamp red" -> the lemons and lamps).
