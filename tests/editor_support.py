@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from sceneedit.perception import ClassicalPerceiver
 from sceneedit.synthetic import generate_scene
@@ -30,6 +31,9 @@ class ScriptedLLM:
     """Answers with the given strings in turn and records every prompt and schema."""
 
     def __init__(self, *answers: str):
+        # a stand-in for the model; the planner still parses every instruction (spaCy, the
+        # language extra that the llm extra installs)
+        pytest.importorskip("spacy")
         self.answers = list(answers)
         self.calls: list[tuple[list, dict]] = []
         self.scored: list[tuple[str, list[str]]] = []

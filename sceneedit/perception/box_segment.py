@@ -100,10 +100,18 @@ def grabcut_box(image: np.ndarray, box: Sequence[float],
 
 
 def largest_piece(mask: np.ndarray) -> np.ndarray:
-    """The largest 8-connected component of ``mask`` with its holes filled."""
-    from scipy import ndimage  # local: perception imports stay cheap
+    """The largest 8-connected component of ``mask`` with its holes filled (OpenCV only: the
+    core install has no scipy)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros(mask.shape, bool)
-    keep = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return ndimage.binary_fill_holes(keep)
+    keep = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
+    # holes: background components (4-connected) that do not touch the border
+    m, bg, bg_stats, _ = cv2.connectedComponentsWithStats(1 - keep, connectivity=4)
+    h, w = keep.shape
+    filled = keep.astype(bool)
+    for i in range(1, m):
+        x, y, bw, bh = bg_stats[i, :4]
+        if x > 0 and y > 0 and x + bw < w and y + bh < h:
+            filled |= bg == i
+    return filled

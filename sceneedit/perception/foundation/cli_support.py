@@ -23,7 +23,18 @@ def perceive_with_options(image: np.ndarray, args: argparse.Namespace) -> SceneG
     classical one by default)."""
     vocab = [p.strip() for p in args.vocab.split(",") if p.strip()] if args.vocab else None
     if args.detector != "classical":
-        quiet_transformers()
+        try:
+            quiet_transformers()
+        except ImportError:   # a core install: name the extra and the weights, no traceback
+            from ...weights import get_entry, missing_weights
+
+            names = [args.detector] + ([args.segmenter] if args.segmenter == "sam" else [])
+            raise missing_weights(
+                get_entry(args.detector),
+                "its packages (transformers, torch) are not installed: pip install "
+                "'sceneedit[vision]'" + "".join(
+                    f"; {missing_weights(get_entry(n), 'needed too')}" for n in names[1:])
+            ) from None
     else:  # the built-in perceiver reads only its own domain: say so instead of guessing
         from ..domain import require_in_domain
 
