@@ -67,7 +67,7 @@ def job_split(llm: str) -> dict:
 
 
 def plan_new_vs_in_process(llm: str, repeats: int) -> dict:
-    from sceneedit.reasoning.llm import get_llm
+    from sceneedit.llm.llama import get_llm
     from sceneedit.reasoning.planner import Planner
     from sceneedit.scene import SceneGraph
     from sceneedit.synthetic import generate_scene

@@ -202,7 +202,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from .errors import InvalidInputError
-    from .reasoning.llm import get_llm
+    from .llm.llama import get_llm
     from .reasoning.planner import Planner
 
     if args.image is None and args.graph is None:
@@ -300,7 +300,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Assemble the planner model if needed, load it and evaluate the planner's static prompt
     prefix once, keeping its KV state on disk: every later process starts from it."""
-    from .reasoning.llm import get_llm
+    from .llm.llama import get_llm
     from .reasoning.planner import Planner
 
     t0 = time.perf_counter()

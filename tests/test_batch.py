@@ -135,7 +135,7 @@ def test_ray_results_match_the_plain_loop(dataset, loop_out, local_ray, tmp_path
 def test_llm_plans_items_inside_the_batch(local_ray, tmp_path):
     pytest.importorskip("llama_cpp")
     from sceneedit.plan import Plan
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     model = write_tiny_gguf(tmp_path / "tiny.gguf", n_ctx=4096, seed=0)
     data = make_synthetic_dataset(2, tmp_path / "ds", with_plans=False, with_failures=False)

@@ -150,7 +150,7 @@ def test_plan_with_a_tiny_local_gguf_and_a_clear_error_without_weights(tmp_path)
 
     pytest.importorskip("llama_cpp")
     from conftest import EXAMPLES
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     model = write_tiny_gguf(tmp_path / "tiny.gguf")
     graph = str(EXAMPLES / "kitchen.graph.json")
@@ -180,7 +180,7 @@ def test_demo_main_job_plans_with_the_llm(tmp_path):
     what is checked is that every instruction was planned, recorded and (if it has edits)
     rendered inside its footprint."""
     pytest.importorskip("llama_cpp")
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     model = write_tiny_gguf(tmp_path / "tiny.gguf")
     # Two cases: a random model writes long answers, and each costs up to three attempts.

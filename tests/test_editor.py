@@ -195,7 +195,7 @@ def test_errors_are_clear(scene, tmp_path):
 @pytest.fixture(scope="module")
 def tiny_gguf(tmp_path_factory):
     pytest.importorskip("llama_cpp")
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     return write_tiny_gguf(tmp_path_factory.mktemp("llm") / "tiny.gguf", n_ctx=4096, seed=0)
 
@@ -241,7 +241,7 @@ def test_cli_edit_errors_are_one_clear_line(scene, tmp_path):
 def test_cli_edit_verified_exits_0_and_errors_exit_2(scene, tmp_path, monkeypatch, capsys):
     """In-process, with the scripted model text in place of a GGUF (the CLI's code is real)."""
     from sceneedit import cli
-    from sceneedit.reasoning import llm as llm_module
+    from sceneedit.llm import llama as llm_module
 
     Image.fromarray(scene.image).save(tmp_path / "scene.png")
     scripted = ScriptedLLM(answer([{"op": "remove", "target": "o4"},

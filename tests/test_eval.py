@@ -275,7 +275,7 @@ def test_other_layouts_round_trip_and_oracle_needs_gold(suite3, tmp_path):
 def test_cli_runs_the_llm_planner_on_the_tiny_random_gguf(tmp_path, capsys):
     pytest.importorskip("llama_cpp")
     from sceneedit.cli import main
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf", n_ctx=4096, seed=0)
     out = tmp_path / "llm.json"

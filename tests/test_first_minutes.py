@@ -18,7 +18,7 @@ def run(*args, env=None, timeout=300):
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     pytest.importorskip("llama_cpp")
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     return write_tiny_gguf(tmp_path_factory.mktemp("tiny") / "tiny.gguf")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sceneedit.errors import InvalidInputError, MissingWeightsError, SceneEditError
-from sceneedit.reasoning.models import resolve_model
+from sceneedit.llm.models import resolve_model
 from sceneedit.weights import ModelTier, list_models
 from sceneedit.weights import parts as model_cache
 
@@ -182,7 +182,7 @@ def test_auto_and_list_models(parts, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_missing_llama_cpp_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from sceneedit.reasoning import llm
+    from sceneedit.llm import llama as llm
 
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes `import llama_cpp` fail
     with pytest.raises(SceneEditError) as err:
@@ -211,8 +211,8 @@ SYSTEM = ("You plan image edits. Answer with one JSON object. "
 def tiny_llm(tmp_path_factory: pytest.TempPathFactory):
     pytest.importorskip("llama_cpp")
     pytest.importorskip("gguf")
-    from sceneedit.reasoning.llm import clear_llm_cache, get_llm
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.llama import clear_llm_cache, get_llm
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     path = write_tiny_gguf(tmp_path_factory.mktemp("llm") / "tiny.gguf", n_ctx=2048)
     # One thread: the tiny model needs no more, and it keeps the test fast on a busy machine.
@@ -226,7 +226,7 @@ def _messages(user: str) -> list[dict[str, str]]:
 
 
 def test_shared_instance_and_protocol(tiny_llm) -> None:
-    from sceneedit.reasoning.llm import LLM, get_llm
+    from sceneedit.llm.llama import LLM, get_llm
 
     assert get_llm(tiny_llm.model_path, n_ctx=2048, n_threads=1) is tiny_llm
     assert get_llm(str(tiny_llm.model_path), n_ctx=2048, n_threads=1, seed=7) is tiny_llm
@@ -323,7 +323,7 @@ def test_pin_current_keeps_the_live_prompt_across_a_detour(tiny_llm) -> None:
 
 def test_pinned_prefix_is_kept_on_disk_for_the_next_process(tiny_llm, tmp_path, monkeypatch
                                                              ) -> None:
-    from sceneedit.reasoning.llm import LlamaCppLLM
+    from sceneedit.llm.llama import LlamaCppLLM
 
     monkeypatch.setenv("SCENEEDIT_PREFIX_CACHE", str(tmp_path))
     static = tiny_llm.format_chat(_messages("U"))[: len(SYSTEM) + 30]
@@ -355,7 +355,7 @@ def test_pinned_prefix_is_kept_on_disk_for_the_next_process(tiny_llm, tmp_path, 
 
 
 def test_greedy_fast_path_matches_llama_cpp_sampler(tiny_llm) -> None:
-    from sceneedit.reasoning.llm import LLMStats
+    from sceneedit.llm.llama import LLMStats
 
     # Random weights: the argmax is usually not allowed, so the full-mask branch runs too.
     fast = tiny_llm.generate_json(_messages("Recolor the cup."), SCHEMA, max_tokens=160)
@@ -375,7 +375,7 @@ def test_sampling_with_a_seed_is_reproducible(tiny_llm) -> None:
 
 
 def test_thread_count_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sceneedit.reasoning.llm import _default_threads
+    from sceneedit.llm.llama import _default_threads
 
     monkeypatch.setenv("SCENEEDIT_LLM_THREADS", "1")
     assert _default_threads() == 1

@@ -19,7 +19,7 @@ def llm_unavailable() -> str | None:
     if importlib.util.find_spec("llama_cpp") is None:
         return "llama-cpp-python is not installed (pip install 'sceneedit[llm]')"
     from sceneedit.errors import MissingWeightsError
-    from sceneedit.reasoning.models import resolve_model
+    from sceneedit.llm.models import resolve_model
 
     try:
         resolve_model(progress=False)   # what get_llm() with no argument will load

@@ -68,7 +68,7 @@ def _png(path: Path) -> np.ndarray:
 
 def test_plan_in_one_process_render_in_another_is_byte_identical(files, tmp_path):
     pytest.importorskip("llama_cpp")
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     d, scene, _ = files
     model = write_tiny_gguf(tmp_path / "tiny.gguf")

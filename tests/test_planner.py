@@ -245,8 +245,8 @@ def test_structured_constraints_are_enforced_even_if_the_model_ignores_them(kitc
 
 def test_real_llama_cpp_path_on_a_tiny_random_model(tmp_path, kitchen):
     pytest.importorskip("llama_cpp")
-    from sceneedit.reasoning.llm import get_llm
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.llama import get_llm
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     path = write_tiny_gguf(tmp_path / "tiny.gguf", n_ctx=4096, seed=0)
     llm = get_llm(path, n_ctx=4096)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sceneedit.errors import InvalidInputError, MissingWeightsError
-from sceneedit.reasoning.models import resolve_model
+from sceneedit.llm.models import resolve_model
 from sceneedit.weights import ENTRIES, TIERS, ModelTier, get_entry, missing_weights, resolve
 from sceneedit.weights import parts as model_cache
 from sceneedit.weights.gguf import check_gguf
@@ -120,7 +120,7 @@ def test_requirements_with_hashes() -> None:
 
 def test_truncated_gguf_is_named(tmp_path: Path) -> None:
     pytest.importorskip("gguf")
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     whole = write_tiny_gguf(tmp_path / "tiny.gguf")
     check_gguf(whole, "x")
@@ -229,7 +229,7 @@ def test_file_typed_cache_only_costs_speed_with_an_explicit_model(tmp_path: Path
     """The KV prefix states also live in the cache: a file in its place must not crash a plan."""
     pytest.importorskip("llama_cpp")
     pytest.importorskip("gguf")
-    from sceneedit.reasoning.tiny_gguf import write_tiny_gguf
+    from sceneedit.llm.tiny_gguf import write_tiny_gguf
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

@@ -35,7 +35,7 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def run_tier(tier: str, cases, threads: int | None) -> dict:
-    from sceneedit.reasoning.llm import get_llm
+    from sceneedit.llm.llama import get_llm
     from sceneedit.reasoning.planner import Planner
 
     t0 = time.perf_counter()

@@ -62,7 +62,7 @@ def _planner(settings: BatchSettings):
     """One planner per worker process (the model itself is shared by ``get_llm``)."""
     key = (settings.llm, settings.llm_threads, settings.seed, settings.max_repairs)
     if key not in _PLANNERS:
-        from ..reasoning.llm import get_llm
+        from ..llm.llama import get_llm
         from ..reasoning.planner import Planner
 
         _PLANNERS[key] = Planner(get_llm(settings.llm, n_threads=settings.llm_threads),

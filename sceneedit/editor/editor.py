@@ -2,7 +2,7 @@
 
 perceive -> (refine) -> plan -> compile -> render -> verify, and on a failed verification one
 re-plan with the failure as feedback. Models load once per Editor: the perceiver, the LLM
-(``sceneedit.reasoning.llm.get_llm``, itself shared per process) and the planner are created on
+(``sceneedit.llm.llama.get_llm``, itself shared per process) and the planner are created on
 first use and kept; the executor keeps its content-hash cache across calls.
 """
 from __future__ import annotations
@@ -100,7 +100,7 @@ class Editor:
         if self._planner is None:
             llm = self._llm_spec
             if llm is None or isinstance(llm, (str, Path)):
-                from ..reasoning.llm import get_llm
+                from ..llm.llama import get_llm
 
                 llm = get_llm(llm, n_threads=self.n_threads)
             self._planner = Planner(llm, seed=self.seed)

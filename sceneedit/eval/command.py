@@ -65,7 +65,7 @@ def _edit_fn(args: argparse.Namespace):
 
     if args.oracle_plan:
         return ClassicalEdit(oracle=True, name=ORACLE_LABEL)
-    from ..reasoning.llm import get_llm
+    from ..llm.llama import get_llm
     from ..reasoning.planner import Planner
 
     llm = get_llm(args.llm, n_threads=args.threads)

@@ -5,7 +5,7 @@ edits as a validated Plan (grammar-constrained decoding, validation, bounded rep
     result = Planner(get_llm("small")).plan(graph, "Remove the kettle.")
 """
 from .constraints import Constraints
-from .llm import LLM, LlamaCppLLM, get_llm
+from ..llm.llama import LLM, LlamaCppLLM, get_llm
 from .planner import Planner, PlanResult
 
 __all__ = ["LLM", "Constraints", "LlamaCppLLM", "PlanResult", "Planner", "get_llm"]

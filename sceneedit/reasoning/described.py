@@ -22,7 +22,7 @@ from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular
 from ..scene.model import SceneGraph, SceneObject
 from .intent import SYNONYMS, clause_ops, clauses, named_phrases
-from .llm_api import LLM
+from ..llm.api import LLM
 from .slots import _PLACE_RE
 from .spatial import KINDS
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..language import NounPhrase, Utterance, lexicon, parse
 from ..scene.model import SceneGraph
 from .described import SYSTEM, _end_of_turn
-from .llm_api import LLM
+from ..llm.api import LLM
 
 NONE = "none of these"
 

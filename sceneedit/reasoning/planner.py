@@ -19,7 +19,7 @@ from ..scene.model import SceneGraph
 from .constraints import Constraints, constraints_from_feedback
 from .described import described_targets
 from .intent import clause_ops, clauses, hinted_ops
-from .llm_api import LLM, LLMStats
+from ..llm.api import LLM, LLMStats
 from .normalize import copied_objects, normalize_edits
 from .object_phrase import check_command_objects
 from .per_clause import one_edit_per_clause

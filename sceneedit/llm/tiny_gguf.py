@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 # Plain ChatML, as in the Qwen2.5 models (same control tokens); llm_api.py owns the constant.
-from sceneedit.reasoning.llm_api import CHATML
+from sceneedit.llm.api import CHATML
 
 # SPM marks a space with U+2581.
 _SP = "\u2581"

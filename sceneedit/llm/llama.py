@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from sceneedit.errors import InvalidInputError, SceneEditError
-from sceneedit.reasoning.llm_api import (  # noqa: F401  (LLM, Message: re-exported)
+from sceneedit.llm.api import (  # noqa: F401  (LLM, Message: re-exported)
     CHATML, LLM, ContinuationScore, LLMStats, Message, Prompt)
-from sceneedit.reasoning.models import resolve_model
+from sceneedit.llm.models import resolve_model
 
 _MAX_PINNED = 8
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])  # C layout
