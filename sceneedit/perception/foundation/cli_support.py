@@ -28,13 +28,11 @@ def perceive_with_options(image: np.ndarray, args: argparse.Namespace) -> SceneG
         except ImportError:   # a core install: name the extra and the weights, no traceback
             from ...weights import get_entry, missing_weights
 
-            names = [args.detector] + ([args.segmenter] if args.segmenter == "sam" else [])
+            sam = (f"; {missing_weights(get_entry('sam'), 'needed too')}"
+                   if args.segmenter == "sam" else "")
             raise missing_weights(
-                get_entry(args.detector),
-                "its packages (transformers, torch) are not installed: pip install "
-                "'sceneedit[vision]'" + "".join(
-                    f"; {missing_weights(get_entry(n), 'needed too')}" for n in names[1:])
-            ) from None
+                get_entry(args.detector), "its packages (transformers, torch) are not "
+                f"installed: pip install 'sceneedit[vision]'{sam}") from None
     else:  # the built-in perceiver reads only its own domain: say so instead of guessing
         from ..domain import require_in_domain
 
