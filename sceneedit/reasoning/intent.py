@@ -31,7 +31,11 @@ _CLAUSE_SPLIT = re.compile(rf"\s*(?:[.;!?]|,?\s+and then\s+|,?\s+then\s+|,\s+and
 
 
 def clauses(text: str) -> list[str]:
-    return [c for c in _CLAUSE_SPLIT.split(text.strip().lower()) if c and c.strip()]
+    """The instruction's clauses, lower-cased. A line break ends one, as in the parse
+    (``language.parse.parse_lines``): multi-line instructions list one edit a line, mostly
+    unpunctuated (ComplexBench-Edit), and read as one clause they were planned as one edit."""
+    return [c for line in text.strip().lower().splitlines()
+            for c in _CLAUSE_SPLIT.split(line.strip()) if c and c.strip()]
 
 
 def clause_ops(clause: str) -> set[str]:
