@@ -214,7 +214,9 @@ def test_the_wording_narrows_the_ops_the_grammar_allows(kitchen):
     assert ops == {"move"}
     targets = {t for v in llm.calls[0][1]["properties"]["edits"]["items"]["anyOf"]
                for t in v["properties"].get("target", {}).get("enum", [])}
-    assert targets == {"o3", "o6"}   # what the instruction names: the blue mug, the kettle
+    # the object the clause acts on, ranked by its colour: the blue mug (the kettle is where it
+    # goes, the anchor)
+    assert targets == {"o6"}
 
 
 def test_feedback_constraints_narrow_the_grammar(kitchen):

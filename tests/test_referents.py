@@ -8,7 +8,7 @@ import pytest
 from sceneedit.reasoning.referents import bounded_targets, feedback_kept, feedback_targets
 from sceneedit.reasoning.schema import plan_schema
 from sceneedit.reasoning.slots import slots
-from sceneedit.reasoning.spatial import relation_referents, spatial_referents
+from sceneedit.reasoning.ranking import rank_clause
 from sceneedit.scene import SceneGraph
 
 
@@ -56,7 +56,8 @@ def table():
     ("make the smallest shape pink", None),             # no shape in the scene: the model decides
 ])
 def test_superlatives_pick_by_geometry(table, clause, expected):
-    assert spatial_referents(table, clause) == expected
+    ranking = rank_clause(table, clause)
+    assert (ranking and ranking.ids) == expected
 
 
 @pytest.mark.parametrize("clause, expected", [
@@ -70,13 +71,15 @@ def test_superlatives_pick_by_geometry(table, clause, expected):
     ("remove the shape with a hole in the middle", None),         # a place, not an anchor
 ])
 def test_relations_pick_by_geometry(table, clause, expected):
-    assert relation_referents(table, clause) == expected
+    ranking = rank_clause(table, clause)
+    assert (ranking and ranking.ids) == expected
 
 
 def test_a_relation_in_a_move_clause_is_where_to_not_which(table):
-    assert spatial_referents(table, "move the leftmost apple next to the kettle",
-                             destinations=True) == ["o4"]
-    assert spatial_referents(table, "move the mug next to the kettle", destinations=True) is None
+    assert rank_clause(table, "move the leftmost apple next to the kettle", {"move"}).ids == \
+        ["o4"]
+    # both mugs stay candidates: "next to the kettle" is where the mug goes
+    assert rank_clause(table, "move the mug next to the kettle", {"move"}).ids == ["o10", "o11"]
 
 
 def test_compound_instructions_combine_spatial_and_named_referents(table):

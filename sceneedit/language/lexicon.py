@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +47,13 @@ class Lexicon:
     partitives: frozenset[str]
     attributes: frozenset[str]
     compounds: frozenset[str] = frozenset()   # multi-word names ("remote control")
+    positions: dict[str, tuple[str, str]] = field(default_factory=dict)   # "left": (x, min)
+    ordinals: dict[str, int] = field(default_factory=dict)                # "second": 1
+    relation_preps: dict[str, tuple[str, ...]] = field(default_factory=dict)   # "under": (under,)
+    negation: frozenset[str] = frozenset()         # "not", "no", "neither", "n't"
+    scope_breaks: frozenset[str] = frozenset()     # "and", "but", "that": a negation ends there
+    absent_words: frozenset[str] = frozenset()     # attribute values saying "has none"
+    present_words: frozenset[str] = frozenset()    # attribute values saying "has one"
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH) -> "Lexicon":
@@ -69,7 +76,13 @@ class Lexicon:
             compounds=frozenset(w for w in [*data["kinds"], *syn, *(m for v in syn.values()
                                                                      for m in v),
                                              *(m for v in data["kinds"].values() for m in v)]
-                                if " " in w))
+                                if " " in w),
+            positions={k: (v[0], v[1]) for k, v in data["positions"].items()},
+            ordinals=dict(data["ordinals"]),
+            relation_preps={k: tuple(v) for k, v in data["relation_preps"].items()},
+            negation=frozenset(data["negation"]), scope_breaks=frozenset(data["scope_breaks"]),
+            absent_words=frozenset(data["attribute_words"]["absent"]),
+            present_words=frozenset(data["attribute_words"]["present"]))
 
     # -- words -----------------------------------------------------------------------------
     def colour(self, word: str) -> str | None:

@@ -22,9 +22,9 @@ from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular
 from ..scene.model import SceneGraph, SceneObject
 from .intent import SYNONYMS, clause_ops, clauses, named_phrases
+from ..language import lexicon
 from ..llm.api import LLM
 from .slots import _PLACE_RE
-from .spatial import KINDS
 
 # "every morning" and "each other" are no plural referents
 _PLURAL = re.compile(r"\b(?:all|both|them|they)\b|\bevery (?!morning|day|night|evening|time|"
@@ -61,10 +61,11 @@ def candidates(graph: SceneGraph, instruction: str) -> list[str]:
     """Labels the description can mean: not mentioned by name, of the kind it names if any."""
     labels = [lb for lb in dict.fromkeys(o.label for o in graph.objects)
               if not _mentions(lb, instruction)]
-    low = instruction.lower()
-    for kind, members in KINDS.items():
-        if re.search(rf"\b{kind}s?\b", low):
-            of_kind = [lb for lb in labels if singular(lb.split()[-1]) in members or any(
+    words = {singular(w) for w in re.findall(r"[a-z]+", instruction.lower())}
+    lex = lexicon()
+    for kind in lex.kinds:
+        if kind in words:
+            of_kind = [lb for lb in labels if lex.names(kind, kind, lb) or any(
                 o.attributes.get("kind") == kind for o in graph.objects if o.label == lb)]
             labels = of_kind or labels
     return labels
@@ -77,8 +78,8 @@ def applies(instruction: str) -> bool:
         return False   # "remove this": a pointer (a mask, a previous turn), no description
     acting = [c for c in clauses(instruction) if clause_ops(c)]
     plural = _PLURAL.search(instruction.lower()) or re.search(
-        r"\bthe (?:\w+ )?(?:" + "|".join(f"{k}s" for k in KINDS) + r"|things|objects|tools|"
-        r"toys)\b", instruction.lower())
+        r"\bthe (?:\w+ )?(?:" + "|".join(f"{k}s" for k in lexicon().kinds if " " not in k)
+        + r"|things|objects|tools|toys)\b", instruction.lower())
     return len(acting) <= 1 and not plural
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..ops import OP_REGISTRY
 from ..scene.model import SceneGraph
+from ..llm.api import LLM
 from .intent import clause_ops, clauses
 from .referents import anchor_targets, clause_referents, places_left, swap_partners
 from .slots import Slots, slots
@@ -35,7 +36,8 @@ class ClauseEdit:
 
 
 def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[str],
-                        keep: Sequence[str] = ()) -> list[ClauseEdit] | None:
+                        keep: Sequence[str] = (), llm: LLM | None = None
+                        ) -> list[ClauseEdit] | None:
     allowed = set(allowed)
     out = []
     for clause in clauses(instruction):
@@ -48,7 +50,7 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
         anchors = anchor_targets(graph, spelled)
         targets = None
         if any("target" in OP_REGISTRY.get(op).model.id_fields for op in ops):  # not add
-            found, _ = clause_referents(graph, clause, ops)
+            found, ranked = clause_referents(graph, clause, ops, llm, instruction)
             # the placement's anchor is not the object acted on ("onto the workbench"), nor
             # is a swap's partner ("swap the wine bottle and the candle")
             pair = all("other" in OP_REGISTRY.get(op).model.id_fields for op in ops)  # swap
@@ -57,7 +59,8 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
             found = [i for i in (found or ()) if i not in (anchors or ()) and i not in keep
                      and i not in gone_from]
             found = [i for i in found if i not in (partners or ())] or found
-            if not (len(found) == 1 or (pair and len(found) == 2)):
+            # ranked: the close candidates stay for the model to choose among
+            if not (len(found) == 1 or (pair and len(found) == 2) or (ranked and found)):
                 return None
             targets = found
         out.append(ClauseEdit(clause, sorted(ops), targets, spelled, anchors))

@@ -16,6 +16,7 @@ from ..errors import SceneEditError
 from ..ops import OP_REGISTRY
 from ..plan import Plan
 from ..scene.model import SceneGraph
+from .alternatives import clause_rankings, evidence_note, plan_alternatives
 from .constraints import Constraints, constraints_from_feedback
 from .described import described_targets
 from .intent import clause_ops, clauses, hinted_ops
@@ -98,7 +99,8 @@ class Planner:
         # An instruction that names its referents outright ("remove the lemon and make the
         # lamp red"), or picks them by position or size ("the rightmost apple"), can only be
         # about those objects: the grammar says so.
-        named = bounded_targets(graph, instruction, feedback, before)
+        scorer = self.llm if self.score_referents else None
+        named = bounded_targets(graph, instruction, feedback, before, scorer)
         # ops whose target is of one kind ("change the text on the sign": a text object)
         named = typed_targets(graph, hinted_ops(instruction, feedback)) or named
         scores = None
@@ -118,7 +120,8 @@ class Planner:
         anchors = anchor_targets(graph, spelled, before if feedback else ())
         # a compound of one-object clauses: exactly one edit per clause, in order
         per_clause = None if feedback else one_edit_per_clause(graph, instruction,
-                                                                hinted or ops, cons.keep_ids)
+                                                                hinted or ops, cons.keep_ids,
+                                                                scorer)
         others = None if feedback else swap_partners(graph, instruction)
         # "a copy of the white square", "use the potted plant already in the room"
         sources = [o.id for o in copied_objects(graph, f"{instruction} {feedback or ''}")]
@@ -156,6 +159,8 @@ class Planner:
                         reasoning="no valid plan within the repair budget",
                         unresolved=f"the planner could not produce a valid plan: "
                                    f"{attempts[-1].error}")
+        elif plan.edits and not feedback:
+            plan = _with_evidence(plan, clause_rankings(graph, instruction, scorer))
         return PlanResult(plan, missing, attempts, time.perf_counter() - t0,
                           self._stats_since(stats_before), scores)
 
@@ -217,6 +222,21 @@ class Planner:
                 raise SceneEditError(f"no edit carries out {clause!r} (it asks for "
                                      f"{' or '.join(sorted(ops))}); write one edit per action")
         return plan, [m for m in data.get("missing", []) if m]
+
+
+def _with_evidence(plan: Plan, rankings: list) -> Plan:
+    """The plan with the evidence that chose its targets in ``reasoning`` and, where two
+    candidates were close, ``alternatives`` (both optional; the edits are unchanged)."""
+    note = evidence_note(rankings, plan.edits)
+    alternatives = plan_alternatives(rankings, plan.edits)
+    if not note and not alternatives:
+        return plan
+    data = plan.model_dump(by_alias=True)
+    if note:
+        data["reasoning"] = f"{plan.reasoning} ({note})" if plan.reasoning else note
+    if alternatives:
+        data["alternatives"] = alternatives
+    return Plan.from_dict(data)
 
 
 def _clause_ops(instruction: str, allowed: set[str]) -> list[tuple[str, set[str]]]:

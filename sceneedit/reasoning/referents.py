@@ -14,7 +14,9 @@ from ..scene.model import SceneGraph
 from .intent import clause_ops, clauses, referent_candidates
 from .normalize import copied_objects
 from .slots import Slots
-from .spatial import head_words, head_objects, spatial_referents
+from ..llm.api import LLM
+from .phrases import named_objects
+from .ranking import Ranking, rank_clause
 
 _OTHER = re.compile(r"\b(?:not (?:that|this) one|the other|wrong one|not the)\b")
 _THE_COLOR_ONE = re.compile(r"\bthe (" + "|".join(COLOR_NAMES) + r") ones?\b")
@@ -57,25 +59,35 @@ def feedback_kept(graph: SceneGraph, feedback: str, previous: Sequence[str]) -> 
     return {o.id for o in _same_kind(graph, previous) if o.color == m.group(1)}
 
 
-def clause_referents(graph: SceneGraph, clause: str, ops: set[str]
-                     ) -> tuple[list[str] | None, bool]:
-    """The objects one clause is about, and whether geometry picked them: its superlative's or
-    relation's pick (True), else the objects it names (False); None when neither settles it.
-    In a move or add clause a relation says where to, so only superlatives count there."""
-    found = spatial_referents(graph, clause, destinations=bool(ops & {"move", "add"}))
-    if found is not None:
-        return found, True
+def clause_referents(graph: SceneGraph, clause: str, ops: set[str], llm: LLM | None = None,
+                     instruction: str | None = None) -> tuple[list[str] | None, bool]:
+    """The objects one clause is about, and whether evidence beyond the name ranked them (its
+    colour, attributes, place or relations, or the model; ``ranking.py``): the best, or the
+    close candidates when the evidence cannot tell them apart. Else the objects it names
+    (False); None when neither settles it."""
+    ranking = clause_ranking(graph, clause, ops, llm, instruction)
+    if ranking is not None and any(c.evidence for c in ranking.candidates):
+        return ranking.ids, True
     return referent_candidates(graph, clause), False
 
 
-def spatial_targets(graph: SceneGraph, instruction: str) -> list[str] | None:
+def clause_ranking(graph: SceneGraph, clause: str, ops: set[str], llm: LLM | None = None,
+                   instruction: str | None = None) -> Ranking | None:
+    """The ranked candidates of a clause's object (None for an add, which has no target)."""
+    if ops and ops <= {"add"}:
+        return None
+    return rank_clause(graph, clause, ops, llm=llm, instruction=instruction)
+
+
+def spatial_targets(graph: SceneGraph, instruction: str, llm: LLM | None = None
+                    ) -> list[str] | None:
     """Targets when some clause picks its object by a superlative or a relation and every
     other clause names its own: the union, in graph order; else None."""
     ids: set[str] = set()
     resolved = False
     for clause in clauses(instruction):
         ops = clause_ops(clause)
-        found, by_geometry = clause_referents(graph, clause, ops)
+        found, by_geometry = clause_referents(graph, clause, ops, llm, instruction)
         if found is None and ops - {"add"}:
             return None   # a clause whose referent only the model can find
         resolved |= by_geometry
@@ -86,13 +98,13 @@ def spatial_targets(graph: SceneGraph, instruction: str) -> list[str] | None:
 
 
 def bounded_targets(graph: SceneGraph, instruction: str, feedback: str | None = None,
-                    previous: Sequence[str] = ()) -> list[str] | None:
+                    previous: Sequence[str] = (), llm: LLM | None = None) -> list[str] | None:
     """The target ids the wording allows, or None when only common sense can tell."""
     if feedback and previous:
         found = feedback_targets(graph, feedback, previous)
         if found:
             return found
-    found = spatial_targets(graph, instruction)
+    found = spatial_targets(graph, instruction, llm)
     if found is None:
         found = referent_candidates(graph, instruction)
     if found:
@@ -107,7 +119,7 @@ def places_left(graph: SceneGraph, clause: str) -> list[str]:
     """Objects a clause takes something off or out of ("take the remote off the coffee
     table", "remove the cat from the desk"): places, not the objects acted on."""
     m = re.search(r"\b(?:off|from|out of) (?:the|my) ([a-z' -]+)", clause.lower())
-    objs = head_objects(graph, head_words(m.group(1))) if m else None
+    objs = named_objects(graph, m.group(1)) if m else None
     return [o.id for o in objs or ()]
 
 
@@ -122,7 +134,7 @@ def anchor_targets(graph: SceneGraph, found: Slots, it: Sequence[str] = ()) -> l
                 return None
             ids.update(it)
             continue
-        objs = head_objects(graph, head_words(phrase))
+        objs = named_objects(graph, phrase)
         if not objs:
             return None
         ids.update(o.id for o in objs)
@@ -138,7 +150,7 @@ def swap_partners(graph: SceneGraph, instruction: str) -> list[str] | None:
         if "swap" not in clause_ops(clause):
             continue
         m = re.search(r".*\b(?:with|and) the ([a-z' -]+)$", clause)
-        objs = head_objects(graph, head_words(m.group(1))) if m else None
+        objs = named_objects(graph, m.group(1)) if m else None
         if not objs:
             return None
         ids.update(o.id for o in objs)

@@ -71,7 +71,8 @@ def size_word(area: float, width: int, height: int) -> str:
     return size_for_fraction(area / (width * height))
 
 
-def _object_line(obj: SceneObject, width: int, height: int) -> str:
+def object_line(obj: SceneObject, width: int, height: int) -> str:
+    """One object as the model reads it: "o3: mug (red, state=on) at left, small"."""
     attrs = _attributes(obj)
     line = f"{obj.id}: {obj.label}" + (f" ({', '.join(attrs)})" if attrs else "")
     line += f" at {position_word(obj, width, height)}, {size_word(obj.area, width, height)}"
@@ -105,7 +106,7 @@ def graph_to_text(graph: SceneGraph, max_chars: int = 4000) -> str:
         ranked = ranked[:cap]
         graph = _subgraph(graph, ranked)
     objs = sorted(ranked, key=lambda o: id_key(o.id))
-    lines = {o.id: _object_line(o, w, h) for o in objs}
+    lines = {o.id: object_line(o, w, h) for o in objs}
     rels = sorted({canonical(r) for r in graph.all_relations()}, key=relation_key)
 
     def build(kept: set[str], dropped: tuple[str, ...]) -> str:

@@ -1,0 +1,165 @@
+"""The object phrase of a command clause and the words that describe it: which phrase the
+clause acts on (through "the colour of", "the slice of", "the person's"), the words after it
+up to the new thing or the colour asked for, which of them a negation covers, and the objects a
+noun names by the lexicon (``language/lexicon.json``)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from ..language import Clause, Lexicon, NounPhrase, Utterance, lexicon, parse
+from ..scene.model import SceneGraph, SceneObject
+
+# A negation covers the next few words ("not wearing a white top"), up to a scope break.
+NEGATION_SCOPE = 5
+_WORD = re.compile(r"n't|[a-z0-9]+(?=n't)|[a-z0-9]+|,")   # a comma ends a negation's scope
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "your"})
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def fold(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def all_text(p: NounPhrase) -> str:
+    return " ".join([p.text, *p.relative, *(f"{a.prep} {all_text(a.phrase)}"
+                                            for a in p.attachments)])
+
+
+@dataclass
+class Description:
+    """The words that describe a phrase (its own, its relative clauses', its attachments'), which
+    of them a negation covers ("wearing a necklace and no hat": only "hat"), and which a relation
+    has used up as its anchor ("next to the red cup": "red" is the cup's)."""
+
+    words: list[str]
+    negated: list[bool]
+    used: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, lex: Lexicon, p: NounPhrase, clause: Clause | None = None) -> "Description":
+        """From the phrase on to the end of its clause when the clause is given (the small
+        parser often hangs "on the far right" on the verb, not the noun), less the new thing
+        ("with a bowl") and the colour asked for ("... to blue"); else the phrase's own parts."""
+        words = _clausewords_of(lex, p, clause) if clause is not None else None
+        if words is None:
+            parts = [p.text, *p.relative, *(f"{a.prep} {all_text(a.phrase)}"
+                                            for a in p.attachments if not a.excludes)]
+            words = words_of(" ".join(parts))
+        return cls._negations(lex, words)
+
+    @classmethod
+    def _negations(cls, lex: Lexicon, words: list[str]) -> "Description":
+        negated, scope = [], 0
+        for w in words:
+            if w in lex.negation:
+                scope = NEGATION_SCOPE
+            elif w in lex.scope_breaks:
+                scope = 0
+            negated.append(scope > 0 and w not in lex.negation)
+            scope = max(0, scope - 1) if w not in lex.negation else scope
+        return cls(words, negated)
+
+    def free(self) -> list[tuple[int, str]]:
+        return [(i, w) for i, w in enumerate(self.words) if i not in self.used]
+
+    def positions(self, folded: str) -> list[int]:
+        return [i for i, w in self.free() if fold(w) == folded]
+
+    def polarity(self, positions: Iterable[int]) -> float:
+        return -1.0 if any(self.negated[i] for i in positions) else 1.0
+
+
+def _clausewords_of(lex: Lexicon, p: NounPhrase, clause: Clause) -> list[str] | None:
+    words = words_of(clause.text)
+    own = words_of(p.text)
+    start = next((i for i in range(len(words)) if words[i:i + len(own)] == own), None)
+    if not own or start is None:
+        return None
+    tail = words[start:]
+    for q in clause.phrases:   # "... with a bowl": the new thing describes nothing here
+        if q.role != "new":
+            continue
+        qw = words_of(q.text)
+        at = next((i for i in range(1, len(tail)) if tail[i:i + len(qw)] == qw), None)
+        if at is not None and tail[at - 1] in lex.new_object_preps:
+            tail = tail[:at - 1]
+    # "... to golden yellow": the colour asked for ("the orange" stays: a noun after "the")
+    while len(tail) > len(own) and (tail[-1] in ("to", *lex.new_object_preps) or (
+            lex.colour(tail[-1]) and tail[-2] not in _DETERMINERS)):
+        tail = tail[:-1]
+    return tail
+
+
+def named_by(lex: Lexicon, graph: SceneGraph, name: str, head: str,
+             colours: Iterable[str] = ()) -> list[SceneObject]:
+    """The objects a noun (compound ``name``, ``head`` lemma) names by the lexicon, narrowed
+    to the colours given when some have them ("the red one")."""
+    labels = lex.labels_named(name, head, [o.label for o in graph.objects])
+    found = [o for o in graph.objects if o.label in labels]
+    colours = [c for c in colours if c != head]   # "the orange": a colour word as the noun
+    if colours and any(o.color in colours for o in found):
+        found = [o for o in found if o.color in colours]
+    return found
+
+
+def named_objects(graph: SceneGraph, text: str) -> list[SceneObject]:
+    """The objects a bare noun phrase ("the plate", "the red mug") names, by its parse and
+    the lexicon; [] when it names none."""
+    lex = lexicon()
+    for clause in parse(text).clauses:
+        for p in clause.phrases:
+            found = named_by(lex, graph, p.name, p.head, p.colours)
+            if found:
+                return found
+    return []
+
+
+# ---- the object phrase of a clause --------------------------------------------------------
+def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Clause] | None:
+    """The phrase a clause's command acts on, seen through an attribute or part: "the colour of
+    the backpack", "the slice of lemon", "the person's hair" are about the backpack, the lemon,
+    the person. None for an anaphor or no object."""
+    commands = [c for c in utterance.commands if not c.negated] or list(utterance.clauses)
+    for clause in commands:
+        phrases = list(clause.phrases)
+        for n, p in enumerate(phrases):
+            if p.role != "object":
+                continue
+            if p.anaphor:
+                return None
+            if p.head not in lex.attributes and p.head not in lex.partitives:
+                return _repaired(lex, p, phrases[n + 1:]), clause
+            inner = next((a.phrase for a in p.attachments if a.prep == "of"), None)
+            if inner is not None:
+                return inner, clause
+            if p.owner:
+                return NounPhrase(text=p.owner, head=p.owner, name=p.owner), clause
+            # "the color" with its "of" phrase parsed apart: the nearest other phrase
+            others = [q for q in phrases[n + 1:] + phrases[:n][::-1]
+                      if q.role in ("context", "object") and not q.anaphor
+                      and q.head not in lex.attributes and not lex.colour(q.head)]
+            if others:
+                return _repaired(lex, others[0], ()), clause
+    return None
+
+
+def _repaired(lex: Lexicon, p: NounPhrase, following: Sequence[NounPhrase]) -> NounPhrase:
+    """Undo two mis-parses of the small English pipeline: "make the rightmost fruit cyan" gives
+    an object "the rightmost" (a position word as head) and "fruit cyan" (the new colour as
+    head). The object takes the next phrase's noun; a colour head gives way to the word before
+    it, since that colour is the result asked for, not a description."""
+    if (p.head in lex.positions or p.head in lex.ordinals) and following:
+        nxt = _repaired(lex, following[0], ())
+        p = replace(nxt, text=f"{p.text} {nxt.text}", determiner=p.determiner,
+                    adjectives=(*p.adjectives, p.head, *nxt.adjectives), role=p.role)
+    words = p.name.split()
+    if lex.colour(p.head) and len(words) > 1:
+        text = p.text.rsplit(" ", 1)[0] if p.text.endswith(words[-1]) else p.text
+        p = replace(p, head=fold(words[-2]), name=" ".join(words[:-1]), text=text,
+                    colours=tuple(c for c in p.colours if c != lex.colour(p.head)))
+    return p
