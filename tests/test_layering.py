@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sceneedit"
 
-CORE = ("scene", "plan", "ops", "bricks", "workflow", "compiler", "plugins")
+CORE = ("scene", "plan", "alternatives", "ops", "bricks", "workflow", "compiler", "plugins")
 UPPER = ("editor", "eval", "batch", "cli", "demo")
 # (importer prefixes, forbidden imported prefixes, why)
 RULES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [

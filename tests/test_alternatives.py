@@ -1,0 +1,199 @@
+"""A plan's ``alternatives``: ambiguity is said, not hidden.
+
+Hand-written plans over the kitchen example graph (two mugs: o6 blue, o7 white) for the document
+side, and over a synthetic scene with two mugs for rendering: the Editor and Session pick
+another candidate by re-rendering the same plan, with a planner that fails the test if it is
+asked again. Perception, compiler, bricks, executor and verification are the real ones.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sceneedit.alternatives import ID_FIELDS, did_you_mean, parse_pick
+from sceneedit.errors import ValidationError
+from sceneedit.ops import OP_REGISTRY
+from sceneedit.plan import Alternative, Candidate, Plan
+from sceneedit.scene import SceneGraph
+
+from conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def kitchen() -> SceneGraph:
+    return SceneGraph.load(EXAMPLES / "kitchen.graph.json")
+
+
+def mug_plan(**extra) -> Plan:
+    """"Make the mug green": the planner took o6 but could barely tell it from o7."""
+    return Plan(instruction="Make the mug green.",
+                edits=[{"op": "recolor", "target": "o6", "color": "green"}],
+                alternatives=[Alternative(edit=0, field="target", candidates=[
+                    Candidate(id="o6", score=0.51), Candidate(id="o7", score=0.49)])], **extra)
+
+
+# ---- the document ------------------------------------------------------------------------
+def test_round_trip_with_alternatives_and_absent_key_without(kitchen):
+    plan = mug_plan()
+    data = json.loads(plan.to_json())
+    assert data["alternatives"] == [{"edit": 0, "field": "target", "candidates": [
+        {"id": "o6", "score": 0.51}, {"id": "o7", "score": 0.49}]}]
+    again = Plan.from_json(plan.to_json())
+    assert again == plan and again.alternatives[0].candidates[1].id == "o7"
+    assert again.validate_against(kitchen) is kitchen
+    # a clear choice: no key at all (v1 readers see the document they always saw), also when
+    # a document spells it as []
+    for given in ({}, {"alternatives": []}):
+        doc = {"format": "sceneedit.plan/1", "instruction": "x", "edits": [
+            {"op": "remove", "target": "o3"}], "unresolved": None, **given}
+        assert "alternatives" not in json.loads(Plan.from_dict(doc).to_json())
+    # the planner may pass plain dicts; they become the typed entries
+    assert Plan(instruction="x", edits=[{"op": "remove", "target": "o6"}], alternatives=[
+        {"edit": 0, "field": "target", "candidates": [{"id": "o6", "score": -1.2},
+                                                      {"id": "o7", "score": -1.3}]}]
+    ).alternatives[0].candidates[0] == Candidate(id="o6", score=-1.2)
+
+
+def test_spec_id_fields_cover_every_op():
+    held = {f for spec in OP_REGISTRY for f in spec.model.id_fields}
+    assert held <= set(ID_FIELDS), f"an op holds an id field the spec does not name: {held}"
+
+
+def _alt(edit=0, field="target", ids=("o6", "o7")):
+    return {"edit": edit, "field": field,
+            "candidates": [{"id": i, "score": 1.0 - k / 10} for k, i in enumerate(ids)]}
+
+
+RECOLOR = {"op": "recolor", "target": "o6", "color": "green"}
+MOVE = {"op": "move", "target": "o6", "anchor": "o2", "relation": "left_of"}
+
+
+@pytest.mark.parametrize("edits, alternatives, field, needle, choices", [
+    ([RECOLOR], [_alt(edit=1)], "plan.alternatives.0.edit", "not an index", None),
+    ([RECOLOR], [_alt(edit=-1)], "plan.alternatives.0.edit", "not an index", None),
+    ([RECOLOR], [_alt(field="anchor")], "plan.alternatives.0.field", "has no 'anchor'",
+     ["target"]),
+    ([MOVE], [_alt(field="source")], "plan.alternatives.0.field", "(move) has no 'source'",
+     ["anchor", "target"]),
+    ([RECOLOR], [_alt(ids=("o7", "o6"))], "plan.alternatives.0.candidates.0.id",
+     "must be the id edits.0.target holds (o6), got o7", None),
+    ([RECOLOR], [_alt(ids=("o6", "o42"))], "plan.alternatives.0.candidates.1.id",
+     "unknown object id 'o42'", None),
+    ([RECOLOR], [_alt(ids=("o6",))], "plan.alternatives.0.candidates", "at least 2", None),
+    ([RECOLOR], [_alt(ids=("o6", "o7", "o6"))], "plan.alternatives.0.candidates",
+     "o6 is listed twice", None),
+    ([RECOLOR], [_alt(), _alt(ids=("o6", "o5"))], "plan.alternatives.1",
+     "a second entry for edits.0.target", None),
+])
+def test_each_validation_error_names_the_field(kitchen, edits, alternatives, field, needle,
+                                               choices):
+    plan = Plan(instruction="x", edits=edits, alternatives=alternatives)
+    with pytest.raises(ValidationError) as info:
+        plan.validate_against(kitchen)
+    assert info.value.field == field and needle in str(info.value)
+    if choices is not None:
+        assert info.value.choices == choices
+
+
+@pytest.mark.parametrize("entry, field", [
+    ({"edit": 0, "field": "targt", "candidates": []}, "plan.alternatives.0.field"),
+    ({"edit": "0", "field": "target", "candidates": []}, "plan.alternatives.0.edit"),
+    ({"edit": 0, "field": "target", "candidates": [{"id": "o6", "score": "high"}]},
+     "plan.alternatives.0.candidates.0.score"),
+    ({"edit": 0, "field": "target"}, "plan.alternatives.0.candidates"),
+])
+def test_malformed_entries_are_refused_when_read(entry, field):
+    doc = {"format": "sceneedit.plan/1", "instruction": "x", "edits": [RECOLOR],
+           "unresolved": None, "alternatives": [entry]}
+    with pytest.raises(ValidationError) as info:
+        Plan.from_dict(doc)
+    assert info.value.field == field
+    if field.endswith(".field"):
+        assert info.value.choices == sorted(ID_FIELDS)
+
+
+# ---- choosing ----------------------------------------------------------------------------
+def test_choose_swaps_the_target_and_keeps_the_choice_recorded(kitchen):
+    plan = mug_plan(graph=kitchen)
+    other = plan.choose("o7")
+    assert other.edits[0].target == "o7" and other.edits[0].color == "green"
+    assert other.alternatives[0].ids == ["o7", "o6"]              # the chosen one first
+    assert other.alternatives[0].candidates[1].score == 0.51      # the ranking stays
+    assert plan.edits[0].target == "o6" and plan.alternatives[0].ids == ["o6", "o7"]
+    assert other.validate_against() is kitchen
+    back = other.choose("o6", edit=0, field="target")             # the explicit form
+    assert back.edits == plan.edits and back.alternatives == plan.alternatives
+    with pytest.raises(ValidationError) as info:
+        plan.choose("o5")
+    assert info.value.field == "plan.alternatives.0.candidates"
+    assert info.value.choices == ["o6", "o7"] and "not a candidate for edits.0.target" in \
+        str(info.value)
+    with pytest.raises(ValidationError, match="no alternatives"):
+        Plan(instruction="x", edits=[RECOLOR]).choose("o7")
+    with pytest.raises(ValidationError, match="no choice recorded for field='anchor'"):
+        plan.choose("o7", field="anchor")
+
+
+def test_choose_revalidates_against_the_graph(kitchen):
+    # swap o6 with o7, unsure which mug is the target: picking o7 would swap o7 with itself
+    plan = Plan(instruction="Swap the mug with the other mug.", graph=kitchen,
+                edits=[{"op": "swap", "target": "o6", "other": "o7"}],
+                alternatives=[_alt(ids=("o6", "o7", "o5"))])
+    assert plan.choose("o5").edits[0].target == "o5"
+    with pytest.raises(ValidationError, match="one object twice"):
+        plan.choose("o7")
+    # without a graph the structure is still checked (a candidate the edit cannot hold is
+    # found when the plan is rendered against one)
+    assert Plan(**{**plan.model_dump(), "graph": None}).choose("o5").edits[0].target == "o5"
+
+
+def test_an_id_in_several_choices_needs_edit_and_field(kitchen):
+    plan = Plan(instruction="Put the mug left of the mug.", graph=kitchen,
+                edits=[{"op": "move", "target": "o6", "anchor": "o7", "relation": "left_of"}],
+                alternatives=[_alt(ids=("o6", "o5")), _alt(field="anchor", ids=("o7", "o5"))])
+    with pytest.raises(ValidationError) as info:
+        plan.choose("o5")
+    assert "several choices" in str(info.value)
+    assert info.value.choices == ["edits.0.anchor", "edits.0.target"]
+    assert plan.choose("o5", field="anchor").edits[0].anchor == "o5"
+    with pytest.raises(ValidationError) as info:
+        plan.choose("o4")
+    assert info.value.choices == ["o5", "o6", "o7"]
+
+
+def test_choosing_drops_a_sealed_plans_stale_workflow(kitchen):
+    sealed = Plan.from_dict({**mug_plan(graph=kitchen).to_dict(), "workflow": {"nodes": []},
+                             "render": {"seed": 3}})
+    chosen = sealed.choose("o7")
+    assert "workflow" not in chosen.to_dict() and chosen.to_dict()["render"] == {"seed": 3}
+    assert "workflow" in sealed.to_dict()
+
+
+# ---- did you mean ------------------------------------------------------------------------
+def test_did_you_mean_lines(kitchen):
+    assert did_you_mean(mug_plan(), kitchen) == ["did you mean o6 (blue mug) or o7 (white mug)?"]
+    assert did_you_mean(mug_plan()) == ["did you mean o6 or o7?"]          # no graph: ids
+    assert did_you_mean(mug_plan(graph=kitchen)) == did_you_mean(mug_plan(), kitchen)
+    assert did_you_mean(Plan(instruction="x", edits=[RECOLOR])) == []
+    three = Plan(instruction="Remove the fruit.", edits=[{"op": "remove", "target": "o4"}],
+                 alternatives=[_alt(ids=("o4", "o5", "o3"))])
+    assert did_you_mean(three, kitchen) == \
+        ["did you mean o4 (orange), o5 (banana) or o3 (kettle)?"]
+    several = Plan(instruction="x", edits=[{"op": "remove", "target": "o4"}, MOVE],
+                   alternatives=[_alt(edit=1, field="anchor", ids=("o2", "o1"))])
+    assert did_you_mean(several, kitchen) == \
+        ["edit 2 (move): did you mean o2 (counter) or o1 (refrigerator) as the anchor?"]
+
+
+def test_parse_pick():
+    assert parse_pick("o5") == ("o5", None, None)
+    assert parse_pick("anchor=o5") == ("o5", None, "anchor")
+    assert parse_pick("2:target=o5") == ("o5", 1, "target")
+    assert parse_pick("1:o5") == ("o5", 0, None)
+    for bad in ("", "0:o5", "x:o5", "2:target=", "o5 o6", "target=o5=o6"):
+        with pytest.raises(ValidationError, match="--choose takes"):
+            parse_pick(bad)
+    with pytest.raises(ValidationError) as info:
+        parse_pick("targt=o5")
+    assert info.value.choices == sorted(ID_FIELDS)
