@@ -11,13 +11,16 @@ import json
 
 import pytest
 
+import sceneedit as se
 from sceneedit.alternatives import ID_FIELDS, did_you_mean, parse_pick
-from sceneedit.errors import ValidationError
+from sceneedit.errors import SceneEditError, ValidationError
 from sceneedit.ops import OP_REGISTRY
 from sceneedit.plan import Alternative, Candidate, Plan
+from sceneedit.reasoning.planner import PlanResult
 from sceneedit.scene import SceneGraph
 
 from conftest import EXAMPLES
+from editor_support import make_scene
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +200,87 @@ def test_parse_pick():
     with pytest.raises(ValidationError) as info:
         parse_pick("targt=o5")
     assert info.value.choices == sorted(ID_FIELDS)
+
+
+# ---- rendering a pick: Editor, Session, sceneedit render --choose ------------------------
+@pytest.fixture(scope="module")
+def mugs():
+    """Seed 3: o1 apple, o2 blue mug, o3 lamp, o4 red mug."""
+    scene = make_scene(3, [("mug", "blue"), ("mug", "red"), ("lamp", None), ("apple", "green")])
+    graph = se.ClassicalPerceiver().perceive(scene.image)
+    assert [(o.id, o.label, o.color) for o in graph.objects if o.label == "mug"] == \
+        [("o2", "mug", "blue"), ("o4", "mug", "red")]
+    return scene, graph
+
+
+def yellow_mug() -> Plan:
+    return Plan(instruction="Make the mug yellow.",
+                edits=[{"op": "recolor", "target": "o2", "color": "yellow"}],
+                alternatives=[_alt(ids=("o2", "o4"))])
+
+
+class OnePlan:
+    """A planner that answers once; a second call fails the test (a pick must not plan)."""
+
+    def __init__(self, plan: Plan):
+        self.answers = [plan]
+
+    def plan(self, graph, instruction, **kwargs):
+        if not self.answers:
+            raise AssertionError("the planner was called again")
+        return PlanResult(self.answers.pop(), [])
+
+
+def test_editor_choose_rerenders_the_same_plan_without_planning(mugs):
+    scene, graph = mugs
+    editor = se.Editor(planner=OnePlan(yellow_mug()))
+    result = editor.edit(scene.image, "Make the mug yellow.", graph=graph)
+    assert result.ok and result.graph_after.get("o2").color == "yellow"
+    assert result.did_you_mean == ["did you mean o2 (blue mug) or o4 (red mug)?"]
+    assert "did you mean o2 (blue mug) or o4 (red mug)?" in result.explain()
+    stages = []
+    picked = editor.choose(result, "o4", progress=lambda s, m: stages.append((s, m)))
+    assert ("plan", "skipped: your pick: o4 as the target of edit 1") in stages
+    assert picked.ok and picked.status == "verified", picked.message
+    after = picked.graph_after
+    assert after.get("o4").color == "yellow" and after.get("o2").color == "blue"
+    assert picked.plan.edits[0].target == "o4" and picked.plan.alternatives[0].ids == ["o4", "o2"]
+    assert picked.attempts[0].planning is None and picked.attempts[0].chosen
+    assert picked.instruction == result.instruction and picked.graph_before is graph
+    # the pixels: the blue mug is as it was, the red one changed
+    o2, o4 = graph.mask_of("o2"), graph.mask_of("o4")
+    assert (picked.image[o2] == scene.image[o2]).all()
+    assert (picked.image[o4] != scene.image[o4]).any()
+    text = picked.explain()
+    assert "your pick: o4 as the target of edit 1" in text
+    assert "did you mean o4 (red mug) or o2 (blue mug)?" in text
+    with pytest.raises(ValidationError, match="not a candidate"):
+        editor.choose(result, "o3")
+
+
+def test_session_choose_replaces_the_turn_and_undo_still_works(mugs, tmp_path):
+    scene, graph = mugs
+    session = se.Session(scene.image, se.Editor(planner=OnePlan(yellow_mug())), graph=graph)
+    with pytest.raises(SceneEditError, match="nothing to choose"):
+        session.choose("o4")
+    first = session.edit("Make the mug yellow.")
+    assert first.ok and session.cursor == 1
+    picked = session.choose("o4", edit=0, field="target")
+    assert picked.ok and session.cursor == 1 and len(session.turns) == 2
+    assert session.graph.get("o4").color == "yellow" and session.graph.get("o2").color == "blue"
+    assert session.current.plan.edits[0].target == "o4"
+    assert session.current.plan.alternatives[0].ids == ["o4", "o2"]
+    assert (session.image == picked.image).all()
+    session.undo()                                   # back to the image before the edit
+    assert session.cursor == 0 and (session.image == scene.image).all()
+    session.redo()
+    assert (session.image == picked.image).all()
+    # a loaded session has no EditResult in memory: the saved plan on the turn before is
+    # enough to pick again
+    loaded = se.Session.load(session.save(tmp_path / "s"), session.editor)
+    assert loaded.current.plan.alternatives[0].ids == ["o4", "o2"]
+    back = loaded.choose("o2")
+    assert back.ok and loaded.graph.get("o2").color == "yellow"
+    assert loaded.graph.get("o4").color == "red"
+    loaded.undo()
+    assert (loaded.image == scene.image).all()
