@@ -8,11 +8,16 @@ asked again. Perception, compiler, bricks, executor and verification are the rea
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
+import numpy as np
 import pytest
+from PIL import Image
 
 import sceneedit as se
 from sceneedit.alternatives import ID_FIELDS, did_you_mean, parse_pick
+from sceneedit.cli_alternatives import alternatives_lines, apply_choices
 from sceneedit.errors import SceneEditError, ValidationError
 from sceneedit.ops import OP_REGISTRY
 from sceneedit.plan import Alternative, Candidate, Plan
@@ -202,6 +207,50 @@ def test_parse_pick():
     assert info.value.choices == sorted(ID_FIELDS)
 
 
+def test_cli_lines_and_choices(kitchen):
+    plan = mug_plan()
+    assert alternatives_lines(plan, kitchen, "sceneedit render p.json --choose {choose}") == [
+        "did you mean o6 (blue mug) or o7 (white mug)?",
+        "  (the plan uses o6; to use another: sceneedit render p.json --choose o7)"]
+    assert alternatives_lines(Plan(instruction="x", edits=[RECOLOR]), kitchen, "{choose}") == []
+    assert apply_choices(plan, ["o7"]).edits[0].target == "o7"
+    assert apply_choices(plan, None) is plan
+    both = Plan(instruction="x", edits=[{"op": "move", "target": "o6", "anchor": "o7",
+                                         "relation": "left_of"}],
+                alternatives=[_alt(ids=("o6", "o5")), _alt(field="anchor", ids=("o7", "o5"))])
+    assert alternatives_lines(both, kitchen, "--choose {choose}")[-1] == \
+        "  (the plan uses the first named in each; to use another: --choose 1:target=o5)"
+    assert apply_choices(both, ["1:anchor=o5"]).edits[0].anchor == "o5"
+
+
+def test_sceneedit_plan_prints_the_line_and_saves_the_alternatives(kitchen, tmp_path,
+                                                                  monkeypatch, capsys):
+    """``cmd_plan`` as the user runs it, with the planner replaced by one returning the
+    hand-written plan (no model is loaded)."""
+    import sceneedit.llm.llama as llama
+    import sceneedit.reasoning.planner as planner_module
+    from sceneedit.cli import main
+
+    class Planned:
+        def __init__(self, llm, seed=0):
+            pass
+
+        def plan(self, graph, instruction, feedback=None):
+            return PlanResult(mug_plan(), [])
+
+    monkeypatch.setattr(llama, "get_llm", lambda spec, n_threads=None: object())
+    monkeypatch.setattr(planner_module, "Planner", Planned)
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--graph", str(EXAMPLES / "kitchen.graph.json"), "Make the mug green.",
+                 "-o", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-2:] == [
+        "did you mean o6 (blue mug) or o7 (white mug)?",
+        f"  (the plan uses o6; to use another: sceneedit render {out} --image IMAGE -o OUT.png "
+        "--choose o7)"]
+    assert Plan.load(out).alternatives == mug_plan().alternatives
+
+
 # ---- rendering a pick: Editor, Session, sceneedit render --choose ------------------------
 @pytest.fixture(scope="module")
 def mugs():
@@ -284,3 +333,53 @@ def test_session_choose_replaces_the_turn_and_undo_still_works(mugs, tmp_path):
     assert loaded.graph.get("o4").color == "red"
     loaded.undo()
     assert (loaded.image == scene.image).all()
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "sceneedit", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_render_choose_on_the_command_line(mugs, tmp_path):
+    scene, graph = mugs
+    Image.fromarray(scene.image).save(tmp_path / "scene.png")
+    yellow_mug().model_copy(update={"graph": graph}).save(tmp_path / "plan.json")
+    r = _cli("render", tmp_path / "plan.json", "--image", tmp_path / "scene.png", "-o",
+             tmp_path / "out.png", "--choose", "o4")
+    assert r.returncode == 0, r.stderr
+    assert "did you mean o4 (red mug) or o2 (blue mug)?" in r.stdout
+    assert "--choose o2)" in r.stdout   # how to go back
+    out = np.asarray(Image.open(tmp_path / "out.png").convert("RGB"))
+    o2, o4 = graph.mask_of("o2"), graph.mask_of("o4")
+    assert (out[o2] == scene.image[o2]).all() and (out[o4] != scene.image[o4]).any()
+    for bad, needle in (("o3", "'o3' is not a candidate for edits.0.target. Valid choices: "
+                                "o2, o4"),
+                        ("2:target=o4", "no choice recorded for edit=1"),
+                        ("targt=o4", "unknown id field 'targt'")):
+        r = _cli("render", tmp_path / "plan.json", "--image", tmp_path / "scene.png", "-o",
+                 tmp_path / "bad.png", "--choose", bad)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert needle in r.stderr and not (tmp_path / "bad.png").exists()
+
+
+def test_sceneedit_edit_prints_the_line_and_how_to_pick(mugs, tmp_path, monkeypatch, capsys):
+    """``sceneedit edit`` with the Editor's planner replaced by a one-plan stand-in."""
+    import sceneedit.editor.editor as editor_module
+    from sceneedit.cli import main
+
+    real = editor_module.Editor
+    monkeypatch.setattr(editor_module, "Editor",
+                        lambda **kw: real(**kw, planner=OnePlan(yellow_mug())))
+    scene, graph = mugs
+    Image.fromarray(scene.image).save(tmp_path / "scene.png")
+    graph.save(tmp_path / "graph.json")
+    plan = tmp_path / "plan.json"
+    assert main(["edit", str(tmp_path / "scene.png"), "Make the mug yellow.", "--graph",
+                 str(tmp_path / "graph.json"), "-o", str(tmp_path / "out.png"),
+                 "--save-plan", str(plan)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-2:] == [
+        "did you mean o2 (blue mug) or o4 (red mug)?",
+        f"  (the plan uses o2; to use another: sceneedit render {plan} --image "
+        f"{tmp_path / 'scene.png'} -o {tmp_path / 'out.png'} --choose o4)"]
+    assert Plan.load(plan).alternatives[0].ids == ["o2", "o4"]
