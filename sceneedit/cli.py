@@ -7,6 +7,12 @@ import time
 from pathlib import Path
 
 
+# here, not in cli_alternatives: building the parser must not import the plan models
+CHOOSE_HELP = ("use another of the plan's recorded candidates (its did-you-mean line) instead "
+               "of the one it chose: ID, or EDIT:FIELD=ID when the id is a candidate of "
+               "several choices (EDIT numbered from 1, as plans list their edits); repeatable")
+
+
 def _progress(i: int, total: int, what: str) -> None:
     if sys.stderr.isatty() or total > 3:
         print(f"  [{i}/{total}] {what}", file=sys.stderr, flush=True)
@@ -135,6 +141,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     runtime = DiffusionRuntime(device=args.device, dtype=args.dtype,
                                cpu_offload=args.cpu_offload, model_path=args.weights)
     if Path(args.plan).is_dir():
+        if args.choose:  # each plan records its own choices: a pick means one plan
+            raise InvalidInputError("--choose picks among one plan's candidates: give a "
+                                    "PLAN.json, not a folder")
         with _print_warnings("render"):
             return _render_folder(args, runtime)
     if not args.image:
@@ -142,7 +151,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     outputs = _outputs(args, PLAN=args.plan, IMAGE=args.image, GRAPH=args.graph)
     outputs.add("-o", args.output, image=True)
     outputs.add("--workflow", args.workflow)
-    plan = Plan.load(args.plan)
+    from .cli_alternatives import apply_choices, print_alternatives
+
+    plan = apply_choices(Plan.load(args.plan), args.choose)
     image = load_image(args.image)
     graph = None if (plan.graph is not None and not args.graph) else \
         _load_graph_for(image, args.graph)
@@ -155,6 +166,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(f"{len(plan.edits)} edit(s), {len(out.workflow.nodes)} brick calls, "
           f"{out.trace.seconds * 1000:.0f} ms; {changed} pixels changed, all inside the "
           f"{int(out.footprint.sum())}-pixel footprint -> {args.output}")
+    print_alternatives(plan, graph, f"sceneedit render {args.plan} --image {args.image} -o "
+                       f"{args.output} --choose {{choose}}")
     if args.explain:
         print(out.trace)
     return 0
@@ -235,6 +248,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         named = ", ".join(f"{k}={v}" + (f" ({graph.get(v).label})" if v in graph else "")
                           for k, v in fields.items())
         print(f"  {i + 1}. {e.op}: {named}")
+    from .cli_alternatives import print_alternatives
+
+    print_alternatives(plan, graph, f"sceneedit render {args.output or 'PLAN.json'} --image "
+                       f"{args.image or 'IMAGE'} -o OUT.png --choose {{choose}}")
     print(f"({result.seconds:.1f} s, {len(result.attempts)} attempt(s))", file=sys.stderr)
     if args.output and args.self_contained:
         from .render_config import RenderConfig
@@ -451,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("--weights", help="local folder holding the plan's diffusion model here")
     r.add_argument("--workflow", help="also write the compiled workflow JSON here")
     r.add_argument("--explain", action="store_true", help="print the per-step trace")
+    r.add_argument("--choose", action="append", metavar="[EDIT:][FIELD=]ID", help=CHOOSE_HELP)
     _add_overwrite_input(r)
     r.set_defaults(fn=cmd_render)
 

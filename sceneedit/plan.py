@@ -11,6 +11,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, \
     ValidationError as PydanticError, model_serializer, model_validator
 
+from .alternatives import ID_FIELDS, Alternative, check_alternatives, find_alternative
+from .alternatives import Candidate  # noqa: F401  (re-exported beside Alternative)
 from .bricks.placement import PLACEMENT_RELATIONS
 from .document import JsonDocument
 from .errors import ValidationError
@@ -33,7 +35,7 @@ EDIT_TYPES: tuple[type[_Edit], ...] = OP_REGISTRY.models
 OPS: tuple[str, ...] = OP_REGISTRY.names
 Edit = Annotated[Union[EDIT_TYPES], Field(discriminator="op")]  # type: ignore[valid-type]
 _EDIT_ADAPTER: TypeAdapter = TypeAdapter(Edit)
-_CHOICES = {"relation": PREDICATES, "color": COLOR_NAMES}
+_CHOICES = {"relation": PREDICATES, "color": COLOR_NAMES, "field": ID_FIELDS}
 
 
 def parse_edit(data: Any, where: str = "edit") -> _Edit:
@@ -58,6 +60,8 @@ class Plan(JsonDocument, BaseModel):
     graph: SceneGraph | None = None
     edits: list[Edit] = Field(default_factory=list)
     unresolved: str | None = None
+    # the choices the planner was unsure of, the chosen candidate first (``alternatives``)
+    alternatives: list[Alternative] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unresolved_means_no_edits(self) -> "Plan":
@@ -71,6 +75,8 @@ class Plan(JsonDocument, BaseModel):
         for key in ("reasoning", "graph"):
             if data.get(key) is None:
                 data.pop(key, None)
+        if not data.get("alternatives"):  # optional key: absent when every choice was clear
+            data.pop("alternatives", None)
         return data  # "unresolved" is always written, null when the plan is actionable
 
     # ---- reading and writing -------------------------------------------------------------
@@ -89,17 +95,14 @@ class Plan(JsonDocument, BaseModel):
         except PydanticError as exc:
             raise pydantic_to_ours(exc, "plan", _CHOICES, skip_tags=OPS) from None
 
-
-
-
-
-
     # ---- semantics ------------------------------------------------------------------------
     def validate_against(self, graph: SceneGraph | None = None) -> SceneGraph:
         """Check every edit against the graph (given, or the plan's own); return that graph.
 
         Unknown ids, self-references, placement by a relation that places nothing, and edits on
-        an object an earlier edit removed are errors naming the field (``edits.N.target``).
+        an object an earlier edit removed are errors naming the field (``edits.N.target``); so
+        is an ``alternatives`` entry that does not describe a choice the plan made
+        (``plan.alternatives.N.edit``, see ``alternatives.check_alternatives``).
         """
         graph = graph or self.graph
         if graph is None:
@@ -123,4 +126,33 @@ class Plan(JsonDocument, BaseModel):
             edit.check_meaningful(graph, where)
             if isinstance(edit, RemoveEdit):
                 removed[edit.target] = i
+        check_alternatives(self, graph)
         return graph
+
+    def choose(self, object_id: str, *, edit: int | None = None,
+               field: str | None = None) -> "Plan":
+        """A copy of this plan that uses ``object_id`` for one of its recorded choices
+        (``alternatives``): that edit's field holds it, and the entry lists it first (the other
+        candidates stay recorded, so the choice can be changed again).
+
+        ``edit`` (an index into ``edits``) and ``field`` say which choice; they may be left out
+        when ``object_id`` is a candidate of one choice only. The copy is validated against the
+        plan's graph when it carries one. A sealed plan's carried ``workflow`` was compiled
+        from the old edits and would be refused (``selfcontained.check_carried_workflow``):
+        the copy drops it and is compiled afresh with the same carried render settings.
+        """
+        check_alternatives(self)  # the entry must match the edits before it can be swapped
+        n = find_alternative(self.alternatives, object_id, edit, field)
+        alt = self.alternatives[n]
+        edits = list(self.edits)
+        edits[alt.edit] = edits[alt.edit].model_copy(update={alt.field: object_id})
+        alternatives = list(self.alternatives)
+        alternatives[n] = alt.picking(object_id)
+        chosen = self.model_copy(update={"edits": edits, "alternatives": alternatives})
+        if chosen.__pydantic_extra__:
+            chosen.__pydantic_extra__.pop("workflow", None)  # model_copy copied the dict
+        if chosen.graph is not None:
+            chosen.validate_against()
+        else:
+            check_alternatives(chosen)
+        return chosen

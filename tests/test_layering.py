@@ -13,8 +13,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sceneedit"
 
-CORE = ("scene", "plan", "ops", "bricks", "workflow", "compiler", "plugins")
-UPPER = ("editor", "eval", "batch", "cli", "demo")
+CORE = ("scene", "plan", "alternatives", "ops", "bricks", "workflow", "compiler", "plugins")
+UPPER = ("editor", "eval", "batch", "cli", "cli_alternatives", "demo")
 # (importer prefixes, forbidden imported prefixes, why)
 RULES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
     (CORE, ("perception", "reasoning", "llm", "synthetic", "weights.status", *UPPER),

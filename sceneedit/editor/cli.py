@@ -73,6 +73,12 @@ def run_edit(args: argparse.Namespace) -> int:
     print(f"{result.status}: {result.message}; {len(result.plan.edits)} edit(s), {changed} "
           f"pixels changed inside a {int(result.footprint.sum())}-pixel footprint -> "
           f"{args.output}")
+    from ..cli_alternatives import print_alternatives
+
+    how = (f"sceneedit render {args.save_plan} --image {args.image} -o {args.output} "
+           if args.save_plan else "add --save-plan PLAN.json, then sceneedit render PLAN.json "
+           f"--image {args.image} -o OUT.png ")
+    print_alternatives(result.plan, result.graph, how + "--choose {choose}")
     return 0 if result.ok else 1
 
 

@@ -7,11 +7,13 @@ first use and kept; the executor keeps its content-hash cache across calls.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..alternatives import find_alternative
 from ..compiler import compile_plan
 from ..errors import SceneEditError, WorkflowError
 from ..io import check_image_array, load_image
@@ -179,6 +181,28 @@ class Editor:
                          mask=result.mask if mask is None else mask, feedback=feedback,
                          previous=result.plan, graph=result.graph, progress=progress)
 
+    def choose(self, result: EditResult, object_id: str, *, edit: int | None = None,
+               field: str | None = None, progress: StageFn | None = None,
+               fresh_ids_from: int = 0) -> EditResult:
+        """``result`` again with another of its plan's recorded candidates (the did-you-mean
+        line, ``result.did_you_mean``): the same plan with ``object_id`` swapped in
+        (``Plan.choose``; ``edit`` / ``field`` say which choice when the id is a candidate of
+        several), rendered and verified on the same image and graph. No planner runs: the
+        user's pick is the answer, so a failed verification is reported, not re-planned.
+        """
+        n = find_alternative(result.plan.alternatives, object_id, edit, field)
+        alt = result.plan.alternatives[n]
+        plan = result.plan.choose(object_id, edit=alt.edit, field=alt.field)
+        plan.validate_against(result.graph)  # the plan need not carry the graph it was made on
+        clock = StageClock(progress)
+        chosen = f"{object_id} as the {alt.field} of edit {alt.edit + 1}"
+        clock.skip("plan", f"your pick: {chosen}")
+        attempt = self._render_attempt(clock, result.input_image, result.graph,
+                                       Attempt(plan, None, result.final.feedback, chosen=chosen),
+                                       fresh_ids_from)
+        # perception, refinement, the mask and the instruction are the result's own
+        return dataclasses.replace(result, attempts=[attempt], seconds=clock.seconds)
+
     # ---- steps -----------------------------------------------------------------------------
     def _constraints(self, graph: SceneGraph, mask: Any, feedback: str | None,
                      previous: Plan | None) -> Constraints:
@@ -210,8 +234,13 @@ class Editor:
 
     def _attempt(self, clock: StageClock, image: np.ndarray, graph: SceneGraph,
                  planning: PlanResult, feedback: str | None, fresh: int) -> Attempt:
-        plan = planning.plan
-        attempt = Attempt(plan, planning, feedback)
+        return self._render_attempt(clock, image, graph, Attempt(planning.plan, planning,
+                                                                 feedback), fresh)
+
+    def _render_attempt(self, clock: StageClock, image: np.ndarray, graph: SceneGraph,
+                        attempt: Attempt, fresh: int) -> Attempt:
+        """Render ``attempt``'s plan and verify it (a planned one, or a user's pick)."""
+        plan = attempt.plan
         if not plan.edits:
             attempt.note = f"unresolved: {plan.unresolved}"
             return attempt

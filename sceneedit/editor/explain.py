@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from ..alternatives import did_you_mean
 from ..perception.mask_shaping import shaped_ids
 from ..scene.model import SceneGraph
 from ..workflow.trace import png_data_uri, thumbnail
@@ -23,6 +24,9 @@ def _edit_lines(graph: SceneGraph, attempt: "Attempt") -> list[str]:
         names = ", ".join(f"{oid} = {graph.get(oid).label} ({graph.get(oid).color})"
                           for oid in e.object_ids().values() if oid in graph)
         lines.append(f"  {i + 1}. {describe_edit(e)}" + (f"   [{names}]" if names else ""))
+    if attempt.chosen:
+        lines.append(f"your pick: {attempt.chosen} (the same plan, not planned again)")
+    lines += did_you_mean(plan, graph)
     return lines
 
 

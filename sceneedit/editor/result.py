@@ -27,6 +27,9 @@ class Attempt:
     update: RegionUpdate | None = None     # the re-perceived graph of the result
     verification: Verification | None = None
     note: str | None = None                # why it was not rendered, if it was not
+    # the user's pick among the plan's alternatives this attempt rendered (``Editor.choose``):
+    # no planner ran for it
+    chosen: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -113,6 +116,14 @@ class EditResult:
             tries = f" after {len(self.attempts)} attempts" if len(self.attempts) > 1 else ""
             return f"the result did not pass verification{tries}: {why}"
         return "verified" + (" after a re-plan" if self.repaired else "")
+
+    @property
+    def did_you_mean(self) -> list[str]:
+        """The plan's unsure choices, one line each ("did you mean o3 (speaker) or o5
+        (router)?"); empty when every choice was clear. ``Editor.choose`` picks another."""
+        from ..alternatives import did_you_mean
+
+        return did_you_mean(self.plan, self.graph)
 
     @property
     def trace(self):

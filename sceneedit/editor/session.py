@@ -28,7 +28,7 @@ from ..plan import Plan
 from ..scene.model import SceneGraph
 from .api import StageFn
 from .editor import Editor
-from .result import EditResult
+from .result import Attempt, EditResult
 
 SESSION_FORMAT = "sceneedit.session/1"
 MANIFEST = "manifest.json"
@@ -53,7 +53,8 @@ class Turn:
 
 class Session:
     """``Session(image, editor)``; ``edit(instruction)``, ``undo()``, ``redo()``,
-    ``revise(feedback)``, ``save(folder)``, ``Session.load(folder, editor)``."""
+    ``revise(feedback)``, ``choose(object_id)``, ``save(folder)``,
+    ``Session.load(folder, editor)``."""
 
     def __init__(self, image: np.ndarray | str | Path, editor: Editor | None = None, *,
                  graph: SceneGraph | None = None):
@@ -114,12 +115,39 @@ class Session:
                                mask=turn.mask if mask is None else mask, feedback=feedback,
                                previous=turn.plan, progress=progress)
 
+    def choose(self, object_id: str, *, edit: int | None = None, field: str | None = None,
+               progress: StageFn | None = None) -> EditResult:
+        """Redo the current turn with another of its plan's recorded candidates (the
+        did-you-mean line): the same plan with ``object_id`` swapped in (``Editor.choose``; no
+        planner runs), rendered from the turn before it. Like ``revise``, the result replaces
+        the current turn, so ``undo`` goes back to the image before the edit."""
+        if self.cursor == 0:
+            raise SceneEditError("nothing to choose: no edit has been made yet")
+        turn, parent = self.current, self.turns[self.cursor - 1]
+        if turn.plan is None:
+            raise SceneEditError("nothing to choose: the current turn has no plan")
+        # a loaded session keeps no EditResult: the turn's plan on its parent is the same edit
+        # (unless the turn refined the graph first: then an id the parent lacks is an error)
+        result = turn.result or EditResult(turn.instruction or "", parent.image, parent.graph,
+                                           [], [Attempt(turn.plan, None, turn.feedback)],
+                                           mask=turn.mask, feedback=turn.feedback)
+        picked = self.editor.choose(result, object_id, edit=edit, field=field,
+                                    progress=progress, fresh_ids_from=self.next_fresh)
+        return self._record(self.cursor - 1, picked, turn.instruction or "", turn.mask,
+                            turn.feedback)
+
     def _edit_from(self, base: int, instruction: str, *, mask: Any, feedback: str | None,
                    previous: Plan | None, progress: StageFn | None) -> EditResult:
         parent = self.turns[base]
         result = self.editor.edit(parent.image, instruction, mask=mask, feedback=feedback,
                                   previous=previous, graph=parent.graph, progress=progress,
                                   fresh_ids_from=self.next_fresh)
+        return self._record(base, result, instruction, mask, feedback)
+
+    def _record(self, base: int, result: EditResult, instruction: str, mask: Any,
+                feedback: str | None) -> EditResult:
+        """Make ``result`` the turn after ``base`` (dropping the redo-able turns), when it
+        rendered; an unrendered result changes nothing."""
         if result.final.rendered is None:
             return result
         graph = result.graph_after
