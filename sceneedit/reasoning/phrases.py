@@ -45,7 +45,7 @@ class Description:
         """From the phrase on to the end of its clause when the clause is given (the small
         parser often hangs "on the far right" on the verb, not the noun), less the new thing
         ("with a bowl") and the colour asked for ("... to blue"); else the phrase's own parts."""
-        words = _clausewords_of(lex, p, clause) if clause is not None else None
+        words = _clause_words(lex, p, clause) if clause is not None else None
         if words is None:
             parts = [p.text, *p.relative, *(f"{a.prep} {all_text(a.phrase)}"
                                             for a in p.attachments if not a.excludes)]
@@ -55,13 +55,16 @@ class Description:
     @classmethod
     def _negations(cls, lex: Lexicon, words: list[str]) -> "Description":
         negated, scope = [], 0
-        for w in words:
-            if w in lex.negation:
+        for n, w in enumerate(words):
+            # "except the blue one" / "other than" excludes what follows, as a negation does
+            starts = w in lex.negation or w in lex.exclusion or \
+                (n > 0 and f"{words[n - 1]} {w}" in lex.exclusion)
+            if starts:
                 scope = NEGATION_SCOPE
             elif w in lex.scope_breaks:
                 scope = 0
-            negated.append(scope > 0 and w not in lex.negation)
-            scope = max(0, scope - 1) if w not in lex.negation else scope
+            negated.append(scope > 0 and not starts)
+            scope = scope if starts else max(0, scope - 1)
         return cls(words, negated)
 
     def free(self) -> list[tuple[int, str]]:
@@ -74,7 +77,7 @@ class Description:
         return -1.0 if any(self.negated[i] for i in positions) else 1.0
 
 
-def _clausewords_of(lex: Lexicon, p: NounPhrase, clause: Clause) -> list[str] | None:
+def _clause_words(lex: Lexicon, p: NounPhrase, clause: Clause) -> list[str] | None:
     words = words_of(clause.text)
     own = words_of(p.text)
     start = next((i for i in range(len(words)) if words[i:i + len(own)] == own), None)
@@ -89,8 +92,9 @@ def _clausewords_of(lex: Lexicon, p: NounPhrase, clause: Clause) -> list[str] | 
         if at is not None and tail[at - 1] in lex.new_object_preps:
             tail = tail[:at - 1]
     # "... to golden yellow": the colour asked for ("the orange" stays: a noun after "the")
+    recolours = bool(set(clause.ops) & {"recolor", "make"})
     while len(tail) > len(own) and (tail[-1] in ("to", *lex.new_object_preps) or (
-            lex.colour(tail[-1]) and tail[-2] not in _DETERMINERS)):
+            recolours and lex.colour(tail[-1]) and tail[-2] not in _DETERMINERS)):
         tail = tail[:-1]
     return tail
 
