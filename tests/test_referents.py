@@ -218,7 +218,7 @@ def test_named_referents_skip_scoring(table):
 
 
 def test_material_adjectives_pick_by_the_material_attribute():
-    from sceneedit.reasoning.intent import referent_candidates
+    from sceneedit.reasoning.referents import named_targets as referent_candidates
     room = SceneGraph.from_dict({
         "format": "sceneedit.scene-graph/1", "image": {"width": 400, "height": 300},
         "objects": [_obj(1, "chair", [10, 10, 60, 90], "brown", material="wood"),

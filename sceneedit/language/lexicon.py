@@ -52,6 +52,7 @@ class Lexicon:
     relation_preps: dict[str, tuple[str, ...]] = field(default_factory=dict)   # "under": (under,)
     negation: frozenset[str] = frozenset()         # "not", "no", "neither", "n't"
     scope_breaks: frozenset[str] = frozenset()     # "and", "but", "that": a negation ends there
+    adjective_nouns: dict[str, str] = field(default_factory=dict)   # "wooden": "wood"
     absent_words: frozenset[str] = frozenset()     # attribute values saying "has none"
     present_words: frozenset[str] = frozenset()    # attribute values saying "has one"
 
@@ -81,6 +82,7 @@ class Lexicon:
             ordinals=dict(data["ordinals"]),
             relation_preps={k: tuple(v) for k, v in data["relation_preps"].items()},
             negation=frozenset(data["negation"]), scope_breaks=frozenset(data["scope_breaks"]),
+            adjective_nouns=dict(data["adjective_nouns"]),
             absent_words=frozenset(data["attribute_words"]["absent"]),
             present_words=frozenset(data["attribute_words"]["present"]))
 

@@ -21,8 +21,8 @@ from ..ops import OP_REGISTRY
 from ..palette import COLOR_NAMES
 from ..perception.vocabulary import singular
 from ..scene.model import SceneGraph, SceneObject
-from .intent import SYNONYMS, clause_ops, clauses, named_phrases
-from ..language import lexicon
+from .intent import clause_ops, clauses
+from ..language import lexicon, parse
 from ..llm.api import LLM
 from .slots import _PLACE_RE
 
@@ -39,10 +39,14 @@ SYSTEM = "You answer with the name of one object from the list."
 
 
 def _mentions(label: str, text: str) -> bool:
-    """The whole label, as words, occurs in the text (synonyms and plurals folded)."""
-    words = [SYNONYMS.get(singular(w), singular(w)) for w in re.findall(r"[a-z]+", text.lower())]
+    """The whole label, as words, occurs in the text, or a synonym of it does (the lexicon's;
+    plurals folded)."""
+    words = [singular(w) for w in re.findall(r"[a-z]+", text.lower())]
     want = " ".join(singular(w) for w in label.lower().split())
-    return f" {want} " in f" {' '.join(words)} "
+    synonyms = lexicon().synonyms
+    said = f" {' '.join(words)} "
+    return f" {want} " in said or any(want in {singular(s) for s in synonyms.get(w, ())}
+                                      for w in words)
 
 
 def description(instruction: str) -> str:
@@ -74,7 +78,8 @@ def candidates(graph: SceneGraph, instruction: str) -> list[str]:
 def applies(instruction: str) -> bool:
     """One action on one described object: a question or a noun phrase ("the thing that wakes
     me up"; not "remove this"), not compound, not plural ("all the tools")."""
-    if "?" not in instruction and not named_phrases(instruction):
+    if "?" not in instruction and not [p for p in parse(instruction).command_objects()
+                                       if not p.anaphor]:
         return False   # "remove this": a pointer (a mask, a previous turn), no description
     acting = [c for c in clauses(instruction) if clause_ops(c)]
     plural = _PLURAL.search(instruction.lower()) or re.search(

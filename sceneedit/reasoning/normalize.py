@@ -16,7 +16,7 @@ from typing import Any
 
 from ..palette import COLOR_NAMES
 from ..scene.model import SceneGraph
-from .intent import NamedPhrase, objects_named
+from .phrases import named_objects
 
 _COPY_OF = re.compile(r"\b(?:a )?(?:copy|duplicate|clone) of (?:one of )?(?:the )?"
                       r"([a-z' -]+?)(?=[.,;!?]|$| and | to | on | in | next )")
@@ -66,9 +66,7 @@ def copied_objects(graph: SceneGraph, instruction: str) -> list:
     m = _COPY_OF.search(text) or _ALREADY_THERE.search(text)
     if not m:
         return []
-    words = tuple(m.group(1).split())
-    return objects_named(NamedPhrase(words, next((w for w in words if w in COLOR_NAMES), None)),
-                         graph)
+    return named_objects(graph, f"the {m.group(1)}")
 
 
 def _source_meant(edit: dict[str, Any], graph: SceneGraph, instruction: str) -> str | None:

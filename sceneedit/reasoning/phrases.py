@@ -14,6 +14,7 @@ from ..scene.model import SceneGraph, SceneObject
 # A negation covers the next few words ("not wearing a white top"), up to a scope break.
 NEGATION_SCOPE = 5
 _WORD = re.compile(r"n't|[a-z0-9]+(?=n't)|[a-z0-9]+|,")   # a comma ends a negation's scope
+RENAME_REACH = 3   # words past a cut-short phrase where its noun may still be
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "your"})
 
 
@@ -50,7 +51,7 @@ class Description:
             parts = [p.text, *p.relative, *(f"{a.prep} {all_text(a.phrase)}"
                                             for a in p.attachments if not a.excludes)]
             words = words_of(" ".join(parts))
-        return cls._negations(lex, words)
+        return cls._negations(lex, [lex.adjective_nouns.get(w, w) for w in words])
 
     @classmethod
     def _negations(cls, lex: Lexicon, words: list[str]) -> "Description":
@@ -111,6 +112,34 @@ def named_by(lex: Lexicon, graph: SceneGraph, name: str, head: str,
     return found
 
 
+def renamed(lex: Lexicon, graph: SceneGraph, p: NounPhrase, clause: Clause | None
+            ) -> NounPhrase | None:
+    """A phrase the parser cut short ("make the metal chairs black" gives "the metal"): the
+    first word (or two-word name) of the clause within ``RENAME_REACH`` words after the phrase's
+    start that names objects of this graph becomes its noun. None when none does."""
+    if clause is None:
+        return None
+    words = words_of(clause.text)
+    own = words_of(p.text)
+    start = next((i for i in range(len(words)) if words[i:i + len(own)] == own), None)
+    if not own or start is None:
+        return None
+    for i in range(start + 1, min(len(words), start + len(own) + RENAME_REACH)):
+        if words[i] in lex.scope_breaks or any(
+                words[i:i + len(prep.split())] == prep.split() for prep in lex.relation_preps):
+            break   # "the horse next to the kettle": the kettle is another phrase
+        if words[i] in _DETERMINERS:
+            continue
+        pair = " ".join(words[i:i + 2])
+        for name, head in ((pair, words[i + 1] if i + 1 < len(words) else None),
+                           (words[i], words[i])):
+            if head and named_by(lex, graph, name, fold(head)):
+                return replace(p, text=" ".join(words[start:i + len(name.split())]),
+                               head=fold(head), name=" ".join(fold(w) for w in name.split()),
+                               plural=p.plural or fold(head) != head)
+    return None
+
+
 def named_objects(graph: SceneGraph, text: str) -> list[SceneObject]:
     """The objects a bare noun phrase ("the plate", "the red mug") names, by its parse and
     the lexicon; [] when it names none."""
@@ -128,11 +157,13 @@ def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Claus
     """The phrase a clause's command acts on, seen through an attribute or part: "the colour of
     the backpack", "the slice of lemon", "the person's hair" are about the backpack, the lemon,
     the person. None for an anaphor or no object."""
-    commands = [c for c in utterance.commands if not c.negated] or list(utterance.clauses)
-    for clause in commands:
+    commands = [c for c in utterance.commands if not c.negated]
+    # no command ("I meant all of the mugs"): what the sentence is about
+    roles = ("object",) if commands else ("object", "context")
+    for clause in commands or utterance.clauses:
         phrases = list(clause.phrases)
         for n, p in enumerate(phrases):
-            if p.role != "object":
+            if p.role not in roles:
                 continue
             if p.anaphor:
                 return None

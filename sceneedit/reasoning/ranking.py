@@ -37,7 +37,7 @@ from ..scene.text import object_line
 from .described import _end_of_turn
 from .evidence import CLOSE, EXCLUDED, Candidate, attribute_evidence, colour_evidence, \
     position_evidence, relation_evidence
-from .phrases import Description, all_text, named_by, object_phrase
+from .phrases import Description, all_text, fold, named_by, object_phrase, renamed
 
 # After the model, top two within this (log units, ~ a share ratio of 1.6) are reported as
 # alternatives.
@@ -55,6 +55,7 @@ class Ranking:
     shares: tuple[float, ...]
     plural: bool = False
     asked_model: bool = False
+    by_kind: bool = False   # the noun names a kind or anything ("the fruit", "the thing")
 
     @property
     def best(self) -> Candidate:
@@ -150,6 +151,8 @@ def rank_phrase(graph: SceneGraph, phrase: NounPhrase, *, llm: LLM | None = None
                                              name=phrase.owner), llm=llm,
                            instruction=instruction, destinations=destinations, exclude=exclude,
                            clause=clause)
+    if not objs and (longer := renamed(lex, graph, phrase, clause)) is not None:
+        phrase, objs = longer, named_by(lex, graph, longer.name, longer.head)
     if not objs:
         return None
     cands = [Candidate(o.id, o.label) for o in objs]
@@ -179,8 +182,12 @@ def rank_phrase(graph: SceneGraph, phrase: NounPhrase, *, llm: LLM | None = None
     top = cands[0].score
     weights = [math.exp(c.score - top) for c in cands]
     total = sum(weights)
+    labels = {" ".join(fold(w) for w in o.label.lower().split()) for o in graph.objects}
+    by_kind = phrase.head in lex.generic or (
+        (phrase.name in lex.kinds or phrase.head in lex.kinds)
+        and fold(phrase.name) not in labels and fold(phrase.head) not in labels)
     return Ranking(all_text(phrase), tuple(cands), tuple(w / total for w in weights), plural,
-                   asked)
+                   asked, by_kind)
 
 
 def rank_clause(graph: SceneGraph, clause: str, ops: Iterable[str] = (), *,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..palette import COLOR_NAMES
 from ..scene.model import SceneGraph
-from .intent import clause_ops, clauses, referent_candidates
+from .intent import clause_ops, clauses
 from .normalize import copied_objects
 from .slots import Slots
 from ..llm.api import LLM
@@ -46,7 +46,7 @@ def feedback_targets(graph: SceneGraph, feedback: str, previous: Sequence[str]
         if found:
             return found
     if re.search(r"\b(?:i meant|i mean|missed)\b", text):
-        return referent_candidates(graph, text)
+        return named_targets(graph, text)
     return None
 
 
@@ -66,9 +66,12 @@ def clause_referents(graph: SceneGraph, clause: str, ops: set[str], llm: LLM | N
     close candidates when the evidence cannot tell them apart. Else the objects it names
     (False); None when neither settles it."""
     ranking = clause_ranking(graph, clause, ops, llm, instruction)
-    if ranking is not None and any(c.evidence for c in ranking.candidates):
+    if ranking is None or ranking.by_kind:
+        return None, False   # an anaphor, a description, a kind: only common sense can tell
+    if any(c.evidence for c in ranking.candidates):
         return ranking.ids, True
-    return referent_candidates(graph, clause), False
+    named = {c.id for c in ranking.candidates}
+    return [i for i in graph.ids if i in named], False
 
 
 def clause_ranking(graph: SceneGraph, clause: str, ops: set[str], llm: LLM | None = None,
@@ -79,22 +82,19 @@ def clause_ranking(graph: SceneGraph, clause: str, ops: set[str], llm: LLM | Non
     return rank_clause(graph, clause, ops, llm=llm, instruction=instruction)
 
 
-def spatial_targets(graph: SceneGraph, instruction: str, llm: LLM | None = None
-                    ) -> list[str] | None:
-    """Targets when some clause picks its object by a superlative or a relation and every
-    other clause names its own: the union, in graph order; else None."""
+def named_targets(graph: SceneGraph, text: str, llm: LLM | None = None) -> list[str] | None:
+    """The objects the action clauses' object phrases name or rank first, when each clause
+    names its own (an add names none): the union, in graph order; else None."""
     ids: set[str] = set()
-    resolved = False
-    for clause in clauses(instruction):
+    for clause in clauses(text):
         ops = clause_ops(clause)
-        found, by_geometry = clause_referents(graph, clause, ops, llm, instruction)
-        if found is None and ops - {"add"}:
+        if ops and ops <= {"add"}:
+            continue
+        found, _ = clause_referents(graph, clause, ops, llm, text)
+        if found is None and ops:
             return None   # a clause whose referent only the model can find
-        resolved |= by_geometry
         ids.update(found or ())
-    if not resolved or not ids:
-        return None
-    return [i for i in graph.ids if i in ids]
+    return [i for i in graph.ids if i in ids] or None
 
 
 def bounded_targets(graph: SceneGraph, instruction: str, feedback: str | None = None,
@@ -104,9 +104,7 @@ def bounded_targets(graph: SceneGraph, instruction: str, feedback: str | None = 
         found = feedback_targets(graph, feedback, previous)
         if found:
             return found
-    found = spatial_targets(graph, instruction, llm)
-    if found is None:
-        found = referent_candidates(graph, instruction)
+    found = named_targets(graph, instruction, llm)
     if found:
         # "replace the brown duck with a copy of one of the white ducks": the white ducks are
         # the source, not targets
