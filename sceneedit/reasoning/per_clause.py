@@ -10,7 +10,6 @@ can find, leaves the instruction to the general schema.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,10 +17,10 @@ from ..ops import OP_REGISTRY
 from ..scene.model import SceneGraph
 from ..llm.api import LLM
 from .intent import clause_ops, clauses
-from .referents import anchor_targets, clause_referents, places_left, swap_partners
+from .referents import anchor_targets, clause_ranking, clause_referents, places_left, \
+    swap_partners
 from .slots import Slots, slots
 
-_SEVERAL = re.compile(r"\b(all|every|each|both|two|three|four|five|six)\b")
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,9 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
         ops = clause_ops(clause) & allowed
         if not ops:
             continue
-        if _SEVERAL.search(clause):
-            return None
+        ranking = clause_ranking(graph, clause, ops, llm, instruction)
+        if ranking is not None and ranking.plural:
+            return None   # "remove both mugs": several edits for one clause
         spelled = slots(clause)
         anchors = anchor_targets(graph, spelled)
         targets = None

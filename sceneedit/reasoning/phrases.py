@@ -84,6 +84,11 @@ def _clause_words(lex: Lexicon, p: NounPhrase, clause: Clause) -> list[str] | No
     start = next((i for i in range(len(words)) if words[i:i + len(own)] == own), None)
     if not own or start is None:
         return None
+    # "the color of left backpack": a place, order or colour word the parser left before it
+    while start > 0 and (words[start - 1] in lex.positions or words[start - 1] in lex.ordinals
+                         or lex.colour(words[start - 1])):
+        start -= 1
+        own = [words[start], *own]
     tail = words[start:]
     for q in clause.phrases:   # "... with a bowl": the new thing describes nothing here
         if q.role != "new":
@@ -170,8 +175,9 @@ def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Claus
             if p.head not in lex.attributes and p.head not in lex.partitives:
                 return _repaired(lex, p, phrases[n + 1:]), clause
             inner = next((a.phrase for a in p.attachments if a.prep == "of"), None)
-            if inner is not None:
-                return inner, clause
+            if inner is not None:   # "the two slices of cucumber": two of them
+                return replace(inner, plural=inner.plural or p.plural,
+                               numerals=inner.numerals or p.numerals), clause
             if p.owner:
                 return NounPhrase(text=p.owner, head=p.owner, name=p.owner), clause
             # "the color" with its "of" phrase parsed apart: the nearest other phrase
