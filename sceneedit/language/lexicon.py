@@ -53,6 +53,9 @@ class Lexicon:
     negation: frozenset[str] = frozenset()         # "not", "no", "neither", "n't"
     scope_breaks: frozenset[str] = frozenset()     # "and", "but", "that": a negation ends there
     adjective_nouns: dict[str, str] = field(default_factory=dict)   # "wooden": "wood"
+    materials: frozenset[str] = frozenset()        # "iron", "wool": a restyle's result
+    result_preps: tuple[str, ...] = ()             # "to", "into": "change X to Y"
+    attribute_ops: dict[str, str] = field(default_factory=dict)   # "size": "resize"
     absent_words: frozenset[str] = frozenset()     # attribute values saying "has none"
     present_words: frozenset[str] = frozenset()    # attribute values saying "has one"
 
@@ -83,6 +86,8 @@ class Lexicon:
             relation_preps={k: tuple(v) for k, v in data["relation_preps"].items()},
             negation=frozenset(data["negation"]), scope_breaks=frozenset(data["scope_breaks"]),
             adjective_nouns=dict(data["adjective_nouns"]),
+            materials=frozenset(data["materials"]), result_preps=tuple(data["result_preps"]),
+            attribute_ops=dict(data["attribute_ops"]),
             absent_words=frozenset(data["attribute_words"]["absent"]),
             present_words=frozenset(data["attribute_words"]["present"]))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ..language import lexicon
 from ..ops import OP_REGISTRY
 
 # Verb patterns per op, tried on each clause, and the verbs that start a clause: each op's
@@ -33,10 +34,42 @@ def clauses(text: str) -> list[str]:
             for c in _CLAUSE_SPLIT.split(line.strip()) if c and c.strip()]
 
 
+def make_result(clause: str) -> tuple[str, str | None] | None:
+    """The op a "make" verb's result asks for, and the result's words ("change the laptop to
+    silver tablet" -> replace, "silver tablet"): a colour is a recolour, a material a restyle,
+    any other words a new object; an attribute named first decides ("change the size of the
+    cup to double": resize). None when the clause has no make verb with a result after "to" /
+    "into"."""
+    lex = lexicon()
+    words = clause.split()
+    if words[:1] == ["please"]:
+        words = words[1:]
+    if not words or words[0] not in lex.op_verbs.get("make", ()):
+        return None
+    at = max((i for i, w in enumerate(words) if w in lex.result_preps), default=None)
+    if at is None or at < 2 or at == len(words) - 1:
+        return None
+    text = " ".join(w for w in words[at + 1:] if w not in ("a", "an", "the", "some"))
+    attribute = next((lex.attribute_ops[w] for w in words[1:3] if w in lex.attribute_ops), None)
+    if attribute is not None:
+        return attribute, text
+    result = [lex.adjective_nouns.get(w, w) for w in text.split()]
+    if not result or all(w in lex.positions for w in result):
+        return None   # "turn the lamp to the left": a place, not a result
+    if all(lex.colour(w) or w in ("color", "colour", "light", "dark") for w in result):
+        return "recolor", text
+    if result[-1] in lex.materials or result[-1] in ("material", "texture", "style"):
+        return "restyle", text
+    return "replace", text
+
+
 def clause_ops(clause: str) -> set[str]:
     """The ops a clause's wording asks for. An op's lexicon may cancel others ("replace X with a
     red Y" names a colour but is no recolour) or itself (``unless``: "move it to the left half"
-    is no resize)."""
+    is no resize); the result of a make verb decides alone ("change the cake to double layer
+    cake" is no resize)."""
+    if (result := make_result(clause)) is not None:
+        return {result[0]}
     ops = {op for op, pats in _OP_PATTERNS.items() if any(re.search(p, clause) for p in pats)}
     overridden = {o for op in ops for o in OP_REGISTRY.get(op).lexicon.overrides}
     return {op for op in ops - overridden

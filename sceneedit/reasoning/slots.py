@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..plan import PLACEMENT_RELATIONS
-from .intent import clause_ops, clauses
+from .intent import clause_ops, clauses, make_result
 
 TEXT_MAX = 40   # characters of a free-text field (with / what / style) in the decoding grammar
 
@@ -97,9 +97,11 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
     free_anchor = False      # ... or no anchor
     for clause in source:
         ops = clause_ops(clause)
-        found = {"with": _replacement(clause) if "replace" in ops else None,
+        made = make_result(clause)   # "change the door to iron": the result's own words
+        result = _clean(made[1]) if made and made[1] else None
+        found = {"with": (_replacement(clause) or result) if "replace" in ops else None,
                  "what": _added(clause) if "add" in ops else None,
-                 "style": _style(clause) if "restyle" in ops else None}
+                 "style": (_style(clause) or result) if "restyle" in ops else None}
         for name, value in found.items():
             if value and value not in out.texts.get(name, []):
                 out.texts.setdefault(name, []).append(value)
