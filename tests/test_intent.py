@@ -2,7 +2,7 @@
 and how a replacement that names an object in the picture becomes a ``source`` edit."""
 import pytest
 
-from sceneedit.reasoning.intent import hinted_ops
+from sceneedit.reasoning.intent import clause_ops, hinted_ops
 from sceneedit.reasoning.referents import named_targets
 from sceneedit.reasoning.normalize import normalize_edits
 from sceneedit.scene import SceneGraph
@@ -150,3 +150,28 @@ def _unmatched(graph, instruction: str) -> list[str]:
     from sceneedit.reasoning.object_phrase import _bare, unmatched
 
     return [_bare(p).lower() for p in unmatched(graph, parse(instruction))]
+
+
+@pytest.mark.parametrize("clause, ops, text", [
+    ("change the laptop to silver tablet", {"replace"}, "silver tablet"),
+    ("change the cake to double layer cake", {"replace"}, "double layer cake"),  # not a resize
+    ("turn the sofa into a bed", {"replace"}, "bed"),
+    ("change the door to iron", {"restyle"}, "iron"),
+    ("change the toothbrush to metallic", {"restyle"}, "metallic"),     # lexicon adjective
+    ("change the mug to light blue", {"recolor"}, "light blue"),
+    ("change the size of the cup to double", {"resize"}, "double"),     # the attribute says
+    ("change the material of the chair to wool", {"restyle"}, "wool"),
+])
+def test_the_result_of_a_make_verb_decides_the_op_and_spells_the_field(clause, ops, text):
+    from sceneedit.reasoning.intent import make_result
+    from sceneedit.reasoning.slots import slots
+    assert clause_ops(clause) == ops and make_result(clause)[1] == text
+    field = {"replace": "with", "restyle": "style"}.get(next(iter(ops)))
+    if field:
+        assert slots(clause).texts == {field: [text]}
+
+
+def test_a_place_after_a_make_verb_is_no_result():
+    from sceneedit.reasoning.intent import make_result
+    assert make_result("turn the lamp to the left") is None
+    assert make_result("move the cup to the plate") is None     # no make verb

@@ -169,3 +169,25 @@ def test_the_plan_states_its_evidence_and_its_close_calls(shelf):
     again = Plan.from_dict(json.loads(plan.to_json()))
     assert again.alternatives == plan.alternatives
     assert [e.target for e in plan.choose("o8").edits] == ["o8"]
+
+
+def test_a_phrase_the_parser_cut_short_takes_the_next_noun():
+    chairs = _graph(_obj(1, "chair", [10, 10, 60, 90], "brown", material="wood"),
+                    _obj(2, "chair", [100, 10, 150, 90], "white", material="plastic"),
+                    _obj(3, "chair", [200, 10, 250, 90], "brown", material="wood"))
+    # the small parser reads "the metal" as the object of "make the metal chairs black"
+    ranking = rank_clause(chairs, "make the metal chairs black", {"recolor"})
+    assert ranking.plural and sorted(ranking.ids) == ["o1", "o2", "o3"]
+    # "wooden" means material=wood (lexicon adjective_nouns)
+    assert sorted(rank_clause(chairs, "make the wooden chairs black", {"recolor"}).ids) == \
+        ["o1", "o3"]
+
+
+def test_a_plural_object_leaves_the_clause_to_the_general_schema(shelf):
+    from sceneedit.ops import OP_REGISTRY
+    from sceneedit.reasoning.per_clause import one_edit_per_clause
+    per_clause = one_edit_per_clause(shelf, "remove the leftmost plant\nadd two eggs to the "
+                                            "table", OP_REGISTRY.names)
+    assert [c.targets for c in per_clause] == [["o1"], None]   # two eggs: one add
+    assert one_edit_per_clause(shelf, "remove the two bottles\nremove the leftmost plant",
+                               OP_REGISTRY.names) is None
