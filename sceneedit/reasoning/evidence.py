@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..language import Lexicon
 from ..scene.model import SceneGraph, SceneObject
-from .phrases import Description, fold, named_by, words_of
+from .phrases import Description, fold, named_by, relation_spans, words_of
 
 COLOUR = 2.5      # a stated colour is rarely wrong, but a detector's colour can be
 ATTRIBUTE = 2.0   # per attribute whose words the phrase uses (value, or key for yes/no)
@@ -54,20 +54,6 @@ def _order(graph: SceneGraph, cands: list[Candidate], measure: str, end: str) ->
     return [cands[i] for _, i in pairs]
 
 
-def _relation_spans(lex: Lexicon, words: list[str]) -> list[tuple[int, int, str]]:
-    """(start, end, preposition) of each relation preposition in the words, longest first."""
-    preps = sorted(lex.relation_preps, key=lambda p: -len(p.split()))
-    taken: set[int] = set()
-    out = []
-    for prep in preps:
-        pw = prep.split()
-        for i in range(len(words) - len(pw) + 1):
-            if words[i:i + len(pw)] == pw and not taken & set(range(i, i + len(pw))):
-                taken.update(range(i, i + len(pw)))
-                out.append((i, i + len(pw), prep))
-    return sorted(out)
-
-
 def _anchor_after(lex: Lexicon, graph: SceneGraph, words: list[str], start: int, stop: int
                   ) -> tuple[str | None, list[SceneObject], int]:
     """The first word (or two-word name) after a preposition that names objects of the graph,
@@ -111,7 +97,7 @@ def _gap(a: SceneObject, b: SceneObject) -> float:
 
 def relation_evidence(lex: Lexicon, graph: SceneGraph, cands: list[Candidate],
                        d: Description) -> None:
-    spans = _relation_spans(lex, d.words)
+    spans = relation_spans(lex, d.words)
     ids = {c.id for c in cands}
     for n, (start, end, prep) in enumerate(spans):
         stop = spans[n + 1][0] if n + 1 < len(spans) else len(d.words)

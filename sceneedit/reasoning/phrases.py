@@ -204,3 +204,17 @@ def _repaired(lex: Lexicon, p: NounPhrase, following: Sequence[NounPhrase]) -> N
         p = replace(p, head=fold(words[-2]), name=" ".join(words[:-1]), text=text,
                     colours=tuple(c for c in p.colours if c != lex.colour(p.head)))
     return p
+
+
+def relation_spans(lex: Lexicon, words: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, preposition) of each relation preposition in the words, longest first."""
+    preps = sorted(lex.relation_preps, key=lambda p: -len(p.split()))
+    taken: set[int] = set()
+    out = []
+    for prep in preps:
+        pw = prep.split()
+        for i in range(len(words) - len(pw) + 1):
+            if words[i:i + len(pw)] == pw and not taken & set(range(i, i + len(pw))):
+                taken.update(range(i, i + len(pw)))
+                out.append((i, i + len(pw), prep))
+    return sorted(out)

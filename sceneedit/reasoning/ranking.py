@@ -37,7 +37,8 @@ from ..scene.text import object_line
 from .described import _end_of_turn
 from .evidence import CLOSE, EXCLUDED, Candidate, attribute_evidence, colour_evidence, \
     position_evidence, relation_evidence
-from .phrases import Description, all_text, fold, named_by, object_phrase, renamed
+from .phrases import Description, all_text, fold, named_by, named_objects, object_phrase, \
+    renamed
 
 # After the model, top two within this (log units, ~ a share ratio of 1.6) are reported as
 # alternatives.
@@ -200,3 +201,15 @@ def rank_clause(graph: SceneGraph, clause: str, ops: Iterable[str] = (), *,
         return None
     return rank_phrase(graph, found[0], llm=llm, instruction=instruction or clause,
                        destinations=bool(set(ops) & {"move", "add"}), clause=found[1])
+
+
+def ranked_objects(graph: SceneGraph, text: str) -> list[str]:
+    """The objects a bare noun phrase picks ("lower cup", "the left bus"): its ranking's
+    choice, or every object it names when nothing tells them apart; [] when it names none."""
+    for clause in parse(f"the {text}" if text.split()[0] not in ("the", "a", "an") else text
+                        ).clauses:
+        for p in clause.phrases:
+            ranking = rank_phrase(graph, p, clause=clause)
+            if ranking is not None:
+                return ranking.ids
+    return [o.id for o in named_objects(graph, text)]

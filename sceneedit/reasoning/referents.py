@@ -16,7 +16,7 @@ from .normalize import copied_objects
 from .slots import Slots
 from ..llm.api import LLM
 from .phrases import named_objects
-from .ranking import Ranking, rank_clause
+from .ranking import Ranking, rank_clause, ranked_objects
 
 _OTHER = re.compile(r"\b(?:not (?:that|this) one|the other|wrong one|not the)\b")
 _THE_COLOR_ONE = re.compile(r"\bthe (" + "|".join(COLOR_NAMES) + r") ones?\b")
@@ -132,10 +132,10 @@ def anchor_targets(graph: SceneGraph, found: Slots, it: Sequence[str] = ()) -> l
                 return None
             ids.update(it)
             continue
-        objs = named_objects(graph, phrase)
-        if not objs:
+        found = ranked_objects(graph, phrase)   # "the lower cup": the lower one
+        if not found:
             return None
-        ids.update(o.id for o in objs)
+        ids.update(found)
     return [i for i in graph.ids if i in ids] or None
 
 

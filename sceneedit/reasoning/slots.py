@@ -13,21 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from ..plan import PLACEMENT_RELATIONS
+from ..language import lexicon
 from .intent import clause_ops, clauses, make_result
+from .phrases import relation_spans, words_of
 
 TEXT_MAX = 40   # characters of a free-text field (with / what / style) in the decoding grammar
 
-# Placement phrases, longest first; each maps to a relation of the plan format.
-_PLACEMENTS: tuple[tuple[str, str], ...] = (
-    ("to the left of", "left_of"), ("left of", "left_of"), ("to the right of", "right_of"),
-    ("right of", "right_of"), ("on top of", "on_top_of"), ("onto", "on_top_of"),
-    ("in front of", "in_front_of"), ("next to", "near"), ("beside", "near"),
-    ("close to", "near"), ("near", "near"), ("above", "above"), ("over", "above"),
-    ("below", "below"), ("under", "below"), ("beneath", "below"), ("underneath", "below"),
-    ("inside", "inside"), ("into", "inside"), ("on", "on_top_of"), ("in", "inside"),
-)
-assert all(rel in PLACEMENT_RELATIONS for _, rel in _PLACEMENTS)
-_PLACE_RE = "|".join(re.escape(p) for p, _ in _PLACEMENTS)
+# Placement words ("to the left of", "onto"), longest first: the lexicon's relation words.
+_PLACE_RE = "|".join(re.escape(p) for p in sorted(lexicon().relation_preps, key=len,
+                                                  reverse=True))
 _NEGATED = re.compile(r"\b(?:don'?t|do not|never|keep|not)\b")
 _ARTICLE = r"(?:(?:a|an|some|one|another|the) )?"
 
@@ -76,13 +70,20 @@ def _style(clause: str) -> str | None:
 
 
 def _placement(clause: str) -> tuple[str | None, str | None]:
-    """The relation and the anchor phrase of the last placement phrase ("move the mug next to
-    the red kettle" -> near, "red kettle"; "left of it" -> left_of, "it")."""
-    found = re.findall(rf"\b({_PLACE_RE}) (?:(it|them)\b|(?:the|a|an) ([a-z' -]+))", clause)
-    if not found:
-        return None, None
-    phrase, pronoun, anchor = found[-1]
-    return dict(_PLACEMENTS)[phrase], (pronoun or anchor).strip() or None
+    """The relation and the anchor phrase of the last placement phrase, by the lexicon's
+    relation words ("add the red flower on the ground near the lower cup" -> near, "lower
+    cup"; "left of it" -> left_of, "it")."""
+    lex = lexicon()
+    words = [w for w in words_of(clause) if w != ","]
+    spans = relation_spans(lex, words)
+    for n in range(len(spans) - 1, -1, -1):
+        start, end, prep = spans[n]
+        relation = next((r for r in lex.relation_preps[prep] if r in PLACEMENT_RELATIONS), None)
+        stop = spans[n + 1][0] if n + 1 < len(spans) else len(words)
+        anchor = [w for w in words[end:stop] if w not in ("the", "a", "an")]
+        if relation is not None and anchor:
+            return relation, " ".join(anchor)
+    return None, None
 
 
 def slots(instruction: str, feedback: str | None = None) -> Slots:
