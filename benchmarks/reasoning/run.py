@@ -2,6 +2,7 @@
 
     python -m benchmarks.reasoning.run --tiers small default [--limit N] [--synthetic 12]
     python -m benchmarks.reasoning.run --suite external-dev   # the external corpus's dev split
+    python -m benchmarks.reasoning.run --suite all --tiers small default   # every suite, one table
 
 Prints, per tier, a table per category (exact-plan and referent accuracy) and the latency
 figures (median / p90 plan latency, the cold first call, the prompt-cache speedup of a repeated
@@ -27,6 +28,7 @@ from sceneedit.plan import Plan  # noqa: E402
 
 
 SUITES = ("reasoning", "external-dev", "external-sealed")
+ALL = "all"
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -91,6 +93,43 @@ def run_tier(tier: str, cases, threads: int | None) -> dict:
     }
 
 
+def _load(suite: str, args: argparse.Namespace, ap: argparse.ArgumentParser) -> tuple[list, list]:
+    if suite == "reasoning":
+        photo = load_suite()
+        synth = synthetic_cases(n_scenes=args.synthetic) if args.synthetic else []
+    else:
+        from benchmarks.external.corpus import load_external
+        from benchmarks.external.source import ExternalDataMissing
+        try:
+            photo, synth = load_external(suite.removeprefix("external-")), []
+        except ExternalDataMissing as exc:
+            ap.error(str(exc))
+    if args.limit:
+        photo, synth = photo[:args.limit], synth[:args.limit]
+    return photo, synth
+
+
+def combined_table(reports: list[dict]) -> str:
+    """One markdown table: a row per suite and category, exact / referent per tier, and the
+    median plan latency per suite and tier."""
+    tiers = list(dict.fromkeys(t["tier"] for r in reports for t in r["tiers"]))
+    head = ["suite", "category", "n", *(f"{t} {k}" for t in tiers for k in ("exact", "ref"))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in reports:
+        by_tier = {t["tier"]: {row["category"]: row for row in t["by_category"]}
+                   for t in r["tiers"]}
+        cats = list(dict.fromkeys(c for rows in by_tier.values() for c in rows))
+        for cat in cats:
+            n = next(rows[cat]["n"] for rows in by_tier.values() if cat in rows)
+            cells = [f"{by_tier[t][cat][k]}" if cat in by_tier.get(t, {}) else "-"
+                     for t in tiers for k in ("exact", "referent")]
+            lines.append("| " + " | ".join([r["suite"], cat, str(n), *cells]) + " |")
+        med = [f"{t['tier']} {t['median_s']} s" for t in r["tiers"]]
+        lines.append(f"| {r['suite']} | median latency | | " + " | ".join(
+            med + [""] * (2 * len(tiers) - len(med))) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiers", nargs="+", default=["small", "default"])
@@ -99,50 +138,51 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--only", nargs="+", default=None, help="only these categories")
     ap.add_argument("--ids", nargs="+", default=None, help="only these case ids")
-    ap.add_argument("--suite", default="reasoning", choices=SUITES,
-                    help="this project's suite (+ synthetic cases), or a split of the external "
-                         "corpus (benchmarks/external/README.md)")
+    ap.add_argument("--suite", nargs="+", default=["reasoning"], choices=[*SUITES, ALL],
+                    help="this project's suite (+ synthetic cases), a split of the external "
+                         "corpus (benchmarks/external/README.md), several, or all of them "
+                         "(one table at the end)")
     ap.add_argument("--out", default=None,
-                    help="default: benchmarks/results/reasoning[-<external suite>].json")
+                    help="default: benchmarks/results/reasoning[-<external suite>].json "
+                         "(one suite only)")
     args = ap.parse_args(argv)
-    if args.suite == "reasoning":
-        photo = load_suite()
-        synth = synthetic_cases(n_scenes=args.synthetic) if args.synthetic else []
-    else:
-        from benchmarks.external.corpus import load_external
-        from benchmarks.external.source import ExternalDataMissing
-        try:
-            photo, synth = load_external(args.suite.removeprefix("external-")), []
-        except ExternalDataMissing as exc:
-            ap.error(str(exc))
-    if args.limit:
-        photo, synth = photo[:args.limit], synth[:args.limit]
-    cases = photo + synth
-    if args.only:
-        cases = [c for c in cases if c.category in args.only]
-    if args.ids:
-        unknown = sorted(set(args.ids) - {c.id for c in cases})
-        if unknown:
-            ap.error(f"unknown case ids: {', '.join(unknown)}")
-        cases = [c for c in cases if c.id in args.ids]
-    report = {"suite": args.suite, "cases": len(cases), "photo": len(photo),
-              "synthetic": len(synth), "tiers": []}
-    for tier in args.tiers:
-        report["tiers"].append(run_tier(tier, cases, args.threads))
-    suffix = "" if args.suite == "reasoning" else f"-{args.suite}"
-    out = Path(args.out or ROOT / "benchmarks" / "results" / f"reasoning{suffix}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
-    for t in report["tiers"]:
-        print(f"\n## {t['tier']}: {t['cases']} cases")
-        print(format_table(t["by_category"]))
-        print(f"\nload {t['load_seconds']} s; cold first plan {t['cold_first_plan_s']} s; median "
-              f"{t['median_s']} s, p90 {t['p90_s']} s (16+ objects: "
-              f"{t['median_s_16plus_objects']} s); repeated plan speedup "
-              f"{t['repeat_speedup_median']}x; prompt {t['prompt_tokens_per_s']} tok/s, "
-              f"generation {t['generated_tokens_per_s']} tok/s; prompt reuse "
-              f"{t['prompt_reuse_ratio']:.0%}; peak RSS {t['peak_rss_mb']} MB")
-    print(f"\nsaved {out}")
+    suites = list(SUITES) if ALL in args.suite else list(dict.fromkeys(args.suite))
+    if args.out and len(suites) > 1:
+        ap.error("--out names one file: give one suite")
+    reports = []
+    for suite in suites:
+        photo, synth = _load(suite, args, ap)
+        cases = photo + synth
+        if args.only:
+            cases = [c for c in cases if c.category in args.only]
+        if args.ids:
+            known = {c.id for c in cases}
+            if len(suites) == 1 and (unknown := sorted(set(args.ids) - known)):
+                ap.error(f"unknown case ids: {', '.join(unknown)}")
+            cases = [c for c in cases if c.id in args.ids]
+        report = {"suite": suite, "cases": len(cases), "photo": len(photo),
+                  "synthetic": len(synth), "tiers": []}
+        for tier in args.tiers:
+            report["tiers"].append(run_tier(tier, cases, args.threads))
+        suffix = "" if suite == "reasoning" else f"-{suite}"
+        out = Path(args.out or ROOT / "benchmarks" / "results" / f"reasoning{suffix}.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=1) + "\n")
+        reports.append(report)
+        for t in report["tiers"]:
+            print(f"\n## {suite}, {t['tier']}: {t['cases']} cases")
+            print(format_table(t["by_category"]))
+            print(f"\nload {t['load_seconds']} s; cold first plan {t['cold_first_plan_s']} s; "
+                  f"median {t['median_s']} s, p90 {t['p90_s']} s (16+ objects: "
+                  f"{t['median_s_16plus_objects']} s); repeated plan speedup "
+                  f"{t['repeat_speedup_median']}x; prompt {t['prompt_tokens_per_s']} tok/s, "
+                  f"generation {t['generated_tokens_per_s']} tok/s; prompt reuse "
+                  f"{t['prompt_reuse_ratio']:.0%}; peak RSS {t['peak_rss_mb']} MB; invalid "
+                  f"plans {sum(not r['valid'] for r in t['results'])}")
+        print(f"\nsaved {out}")
+    if len(reports) > 1:
+        print("\n## All suites\n")
+        print(combined_table(reports))
     return 0
 
 
