@@ -68,9 +68,13 @@ def clause_ops(clause: str) -> set[str]:
     red Y" names a colour but is no recolour) or itself (``unless``: "move it to the left half"
     is no resize); the result of a make verb decides alone ("change the cake to double layer
     cake" is no resize)."""
-    if (result := make_result(clause)) is not None:
-        return {result[0]}
     ops = {op for op, pats in _OP_PATTERNS.items() if any(re.search(p, clause) for p in pats)}
+    result = make_result(clause)
+    # ... unless an op a make verb cannot mean claims the clause ("change the background to a
+    # beach" is the background op's)
+    if result is not None and not ops - {"recolor", "restyle", "replace",
+                                         *lexicon().attribute_ops.values()}:
+        return {result[0]}
     overridden = {o for op in ops for o in OP_REGISTRY.get(op).lexicon.overrides}
     return {op for op in ops - overridden
             if (unless := OP_REGISTRY.get(op).lexicon.unless) is None
