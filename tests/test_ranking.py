@@ -191,3 +191,13 @@ def test_a_plural_object_leaves_the_clause_to_the_general_schema(shelf):
     assert [c.targets for c in per_clause] == [["o1"], None]   # two eggs: one add
     assert one_edit_per_clause(shelf, "remove the two bottles\nremove the leftmost plant",
                                OP_REGISTRY.names) is None
+
+
+def test_the_referents_guide_runs_as_written():
+    import re
+    from pathlib import Path
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "referents.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "docs/referents.md", "exec"), {})

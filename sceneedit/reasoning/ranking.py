@@ -187,8 +187,9 @@ def rank_phrase(graph: SceneGraph, phrase: NounPhrase, *, llm: LLM | None = None
     by_kind = phrase.head in lex.generic or (
         (phrase.name in lex.kinds or phrase.head in lex.kinds)
         and fold(phrase.name) not in labels and fold(phrase.head) not in labels)
-    return Ranking(all_text(phrase), tuple(cands), tuple(w / total for w in weights), plural,
-                   asked, by_kind)
+    said = " ".join(w for w in d.words if w != ",") or all_text(phrase)
+    return Ranking(said, tuple(cands), tuple(w / total for w in weights), plural, asked,
+                   by_kind)
 
 
 def rank_clause(graph: SceneGraph, clause: str, ops: Iterable[str] = (), *,
