@@ -78,8 +78,9 @@ def candidates(graph: SceneGraph, instruction: str) -> list[str]:
 def applies(instruction: str) -> bool:
     """One action on one described object: a question or a noun phrase ("the thing that wakes
     me up"; not "remove this"), not compound, not plural ("all the tools")."""
-    if "?" not in instruction and not [p for p in parse(instruction).command_objects()
-                                       if not p.anaphor]:
+    said = parse(instruction)
+    if "?" not in instruction and not said.scenarios and not said.questions and not [
+            p for p in said.command_objects() if not p.anaphor]:
         return False   # "remove this": a pointer (a mask, a previous turn), no description
     acting = [c for c in clauses(instruction) if clause_ops(c)]
     plural = _PLURAL.search(instruction.lower()) or re.search(

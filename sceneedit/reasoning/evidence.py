@@ -15,6 +15,9 @@ ATTRIBUTE = 2.0   # per attribute whose words the phrase uses (value, or key for
 POSITION = 3.0    # the extreme candidate of a position word; linearly less for the others
 RELATION = 3.0    # the relation holds with an anchor the phrase names
 EXCLUDED = 4.0    # "except the red one"
+SIZE_MEASURES = frozenset({"area", "height", "length"})
+# Words after a relation word where its anchor may be ("on the edge of the bathtub")
+ANCHOR_REACH = 7
 # Totals within this of the best are "close": the model is asked, and the grammar keeps them.
 CLOSE = 1.5
 
@@ -59,10 +62,12 @@ def _anchor_after(lex: Lexicon, graph: SceneGraph, words: list[str], start: int,
     """The first word (or two-word name) after a preposition that names objects of the graph,
     or a position word ("on the left"), and the index after it; (None, [], start) when neither
     comes before ``stop``."""
-    for i in range(start, min(stop, start + 5)):
+    for i in range(start, min(stop, start + ANCHOR_REACH)):
         w = words[i]
         if w in lex.positions:
             return w, [], i + 1
+        if w in lex.parts or w in ("the", "a", "an", "of"):
+            continue   # "on the edge of the bathtub": the bathtub
         pair = f"{w} {words[i + 1]}" if i + 1 < stop else None
         for name, head, after in ((pair, words[i + 1] if pair else None, i + 2), (w, w, i + 1)):
             if name and (found := named_by(lex, graph, name, fold(head))):
@@ -96,12 +101,16 @@ def _gap(a: SceneObject, b: SceneObject) -> float:
 
 
 def relation_evidence(lex: Lexicon, graph: SceneGraph, cands: list[Candidate],
-                       d: Description) -> None:
+                       d: Description, destination: bool = False) -> None:
+    """Relations to an anchor. ``destination``: the relation says where the object goes ("move
+    the fruit to the left of the plate"), so its words are used up and rank nothing."""
     spans = relation_spans(lex, d.words)
-    ids = {c.id for c in cands}
     for n, (start, end, prep) in enumerate(spans):
         stop = spans[n + 1][0] if n + 1 < len(spans) else len(d.words)
         anchor, objs, after = _anchor_after(lex, graph, d.words, end, stop)
+        if destination and anchor is not None:
+            d.used.update(range(start, after))
+            continue
         if anchor is None or anchor in lex.positions:
             continue   # "on the left": a place, read by the position evidence
         if lex.relation_preps[prep] == ("between",):
@@ -116,10 +125,6 @@ def relation_evidence(lex: Lexicon, graph: SceneGraph, cands: list[Candidate],
                     c.add(RELATION * inside[c.id] if c.id in inside else -RELATION / 2,
                           f"between {a.id} and {b.id}")
             continue
-        # the anchor is another object ("the cup next to the cup": another cup)
-        objs = [o for o in objs if o.id not in ids] or (objs if len(objs) > 1 else [])
-        if not objs:
-            continue
         d.used.update(range(start, stop))
         sign = d.polarity(range(start, end))
         predicates = lex.relation_preps[prep]
@@ -132,10 +137,13 @@ def relation_evidence(lex: Lexicon, graph: SceneGraph, cands: list[Candidate],
                 c.add(sign * RELATION * (1 - r / max(1, len(ordered) - 1)), f"{prep} {anchor}")
             continue
         for c in cands:
-            held = [(p, a.id) for a in objs for p in predicates
+            # the word's first predicate is its meaning ("on": on_top_of); the others are
+            # what it also covers ("the bottle on the shelf" may lie inside it): half as strong
+            held = [(k, p, a.id) for k, p in enumerate(predicates) for a in objs
                     if a.id != c.id and graph.holds(c.id, p, a.id)]
             if held:
-                c.add(sign * RELATION, f"{held[0][0]} {held[0][1]}")
+                k, p, a = held[0]
+                c.add(sign * RELATION / (2 if k else 1), f"{p} {a}")
             elif predicates != ("near",):   # "near" is left out of crowded graphs: no news
                 c.add(-sign * RELATION / 2, f"not {predicates[0]} {anchor}")
 
@@ -152,7 +160,9 @@ def position_evidence(lex: Lexicon, graph: SceneGraph, cands: list[Candidate],
     # "the white top", "wearing=white top": a garment here, not a place
     attr_words = {fold(w) for c in cands for k, v in graph.get(c.id).attributes.items()
                   for w in [k.lower(), *words_of(str(v))]}
-    found = [(i, w) for i, w in d.free() if w in lex.positions and fold(w) not in attr_words]
+    # a size word after the noun is a result ("make both rings twice as big"), not which ones
+    found = [(i, w) for i, w in d.free() if w in lex.positions and fold(w) not in attr_words
+             and (i <= d.head or lex.positions[w][0] not in SIZE_MEASURES)]
     ordinal = next(((i, w) for i, w in d.free() if w in lex.ordinals), None)
     if ordinal is not None:
         direction = next((lex.positions[w] for _, w in found

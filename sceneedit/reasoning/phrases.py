@@ -40,6 +40,7 @@ class Description:
     words: list[str]
     negated: list[bool]
     used: set[int] = field(default_factory=set)
+    head: int = 0   # index of the phrase's last own word: size words after it are results
 
     @classmethod
     def of(cls, lex: Lexicon, p: NounPhrase, clause: Clause | None = None) -> "Description":
@@ -51,7 +52,11 @@ class Description:
             parts = [p.text, *p.relative, *(f"{a.prep} {all_text(a.phrase)}"
                                             for a in p.attachments if not a.excludes)]
             words = words_of(" ".join(parts))
-        return cls._negations(lex, [lex.adjective_nouns.get(w, w) for w in words])
+        d = cls._negations(lex, [lex.adjective_nouns.get(w, w) for w in words])
+        own = words_of(p.text)
+        d.head = next((i + len(own) - 1 for i in range(len(words))
+                       if words[i:i + len(own)] == own), len(own) - 1)
+        return d
 
     @classmethod
     def _negations(cls, lex: Lexicon, words: list[str]) -> "Description":
@@ -167,11 +172,13 @@ def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Claus
     roles = ("object",) if commands else ("object", "context")
     for clause in commands or utterance.clauses:
         phrases = list(clause.phrases)
+        if any(p.anaphor and p.role == "object" for p in phrases):
+            return None   # "the flat disc people throw ...: replace it": "it" is described
         for n, p in enumerate(phrases):
             if p.role not in roles:
                 continue
-            if p.anaphor:
-                return None
+            if p.head in lex.parts and not p.owner:
+                return None   # "the part of the wardrobe you pull": a description
             if p.head not in lex.attributes and p.head not in lex.partitives:
                 return _repaired(lex, p, phrases[n + 1:]), clause
             inner = next((a.phrase for a in p.attachments if a.prep == "of"), None)
@@ -180,10 +187,13 @@ def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Claus
                                numerals=inner.numerals or p.numerals), clause
             if p.owner:
                 return NounPhrase(text=p.owner, head=p.owner, name=p.owner), clause
-            # "the color" with its "of" phrase parsed apart: the nearest other phrase
+            if p.head not in lex.attributes:
+                return None   # "the little piece that keeps the gate shut": a description
+            # "the color" with its "of" phrase parsed apart: the phrase right after it
             others = [q for q in phrases[n + 1:] + phrases[:n][::-1]
                       if q.role in ("context", "object") and not q.anaphor
-                      and q.head not in lex.attributes and not lex.colour(q.head)]
+                      and q.head not in lex.attributes and not lex.colour(q.head)
+                      and abs(q.start - p.end) <= 2]
             if others:
                 return _repaired(lex, others[0], ()), clause
     return None

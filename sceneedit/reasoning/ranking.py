@@ -57,6 +57,7 @@ class Ranking:
     plural: bool = False
     asked_model: bool = False
     by_kind: bool = False   # the noun names a kind or anything ("the fruit", "the thing")
+    described: bool = False   # a relative clause describes it ("the machine that dries ...")
 
     @property
     def best(self) -> Candidate:
@@ -161,8 +162,7 @@ def rank_phrase(graph: SceneGraph, phrase: NounPhrase, *, llm: LLM | None = None
         if c.id in excluded:
             c.add(-EXCLUDED, "excluded")
     d = Description.of(lex, phrase, clause)
-    if not destinations:
-        relation_evidence(lex, graph, cands, d)
+    relation_evidence(lex, graph, cands, d, destination=destinations)
     colour_evidence(lex, graph, cands, d, phrase.head)
     attribute_evidence(lex, graph, cands, d)
     position_evidence(lex, graph, cands, d)
@@ -189,7 +189,7 @@ def rank_phrase(graph: SceneGraph, phrase: NounPhrase, *, llm: LLM | None = None
         and fold(phrase.name) not in labels and fold(phrase.head) not in labels)
     said = " ".join(w for w in d.words if w != ",") or all_text(phrase)
     return Ranking(said, tuple(cands), tuple(w / total for w in weights), plural, asked,
-                   by_kind)
+                   by_kind, bool(phrase.relative))
 
 
 def rank_clause(graph: SceneGraph, clause: str, ops: Iterable[str] = (), *,

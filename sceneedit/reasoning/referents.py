@@ -66,10 +66,10 @@ def clause_referents(graph: SceneGraph, clause: str, ops: set[str], llm: LLM | N
     close candidates when the evidence cannot tell them apart. Else the objects it names
     (False); None when neither settles it."""
     ranking = clause_ranking(graph, clause, ops, llm, instruction)
-    if ranking is None or ranking.by_kind:
+    if ranking is not None and any(c.evidence for c in ranking.candidates):
+        return ranking.ids, True   # "the rightmost fruit": a kind, ranked by place
+    if ranking is None or ranking.by_kind or ranking.described:
         return None, False   # an anaphor, a description, a kind: only common sense can tell
-    if any(c.evidence for c in ranking.candidates):
-        return ranking.ids, True
     named = {c.id for c in ranking.candidates}
     return [i for i in graph.ids if i in named], False
 
