@@ -14,6 +14,7 @@ question they answer.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from .lexicon import Lexicon, lexicon
@@ -33,8 +34,11 @@ _RELATIVE = {"relcl", "acl"}
 _SUBJECTS = {"nsubj", "nsubjpass", "expl"}
 
 
+@lru_cache(maxsize=256)
 def parse(text: str) -> Utterance:
-    """Parse an instruction with the verified packaged pipeline."""
+    """Parse an instruction with the verified packaged pipeline. Remembered per text (the
+    ``Utterance`` is immutable): one plan reads the same instruction and clauses from several
+    places (targets, per-clause edits, the ranking, the label scorer, alternatives)."""
     return parse_doc(parse_lines(nlp(), text), lexicon())
 
 
