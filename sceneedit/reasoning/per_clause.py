@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from ..ops import OP_REGISTRY
 from ..scene.model import SceneGraph
 from ..llm.api import LLM
-from .intent import clause_ops, clauses
-from .referents import anchor_targets, clause_ranking, clause_referents, places_left, \
-    swap_partners
+from .intent import clause_ops
+from .referents import anchor_targets, clause_ranking, clause_referents, clause_scenes, \
+    places_left, swap_partners
 from .slots import Slots, slots
 
 
@@ -39,23 +39,25 @@ def one_edit_per_clause(graph: SceneGraph, instruction: str, allowed: Iterable[s
                         ) -> list[ClauseEdit] | None:
     allowed = set(allowed)
     out = []
-    for clause in clauses(instruction):
+    # each clause reads the scene its predecessors leave: "add a saddle to the zebra" after
+    # "replace the giraffe with a zebra" is about the giraffe's object
+    for clause, scene in clause_scenes(graph, instruction, llm):
         ops = clause_ops(clause) & allowed
         if not ops:
             continue
-        ranking = clause_ranking(graph, clause, ops, llm, instruction)
+        ranking = clause_ranking(scene, clause, ops, llm, instruction)
         if ranking is not None and ranking.plural:
             return None   # "remove both mugs": several edits for one clause
         spelled = slots(clause)
-        anchors = anchor_targets(graph, spelled)
+        anchors = anchor_targets(scene, spelled)
         targets = None
         if any("target" in OP_REGISTRY.get(op).model.id_fields for op in ops):  # not add
-            found, ranked = clause_referents(graph, clause, ops, llm, instruction)
+            found, ranked = clause_referents(scene, clause, ops, llm, instruction)
             # the placement's anchor is not the object acted on ("onto the workbench"), nor
             # is a swap's partner ("swap the wine bottle and the candle")
             pair = all("other" in OP_REGISTRY.get(op).model.id_fields for op in ops)  # swap
-            partners = swap_partners(graph, clause) if pair else None
-            gone_from = places_left(graph, clause)   # "off the coffee table"
+            partners = swap_partners(scene, clause) if pair else None
+            gone_from = places_left(scene, clause)   # "off the coffee table"
             found = [i for i in (found or ()) if i not in (anchors or ()) and i not in keep
                      and i not in gone_from]
             found = [i for i in found if i not in (partners or ())] or found

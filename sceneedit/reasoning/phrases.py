@@ -174,6 +174,14 @@ def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Claus
         phrases = list(clause.phrases)
         if any(p.anaphor and p.role == "object" for p in phrases):
             return None   # "the flat disc people throw ...: replace it": "it" is described
+        if clause in commands and not any(p.role == "object" for p in phrases):
+            # "replace the giraffe standing in the enclosure with ...": the small parser
+            # makes the giraffe the subject of "standing"; a command acts on its first phrase
+            first = next((p for p in phrases if p.role == "context" and not p.anaphor), None)
+            if first is not None and all(first.start < p.start for p in phrases
+                                         if p.role == "new"):
+                phrases = [replace(first, role="object") if p is first else p
+                           for p in phrases]
         for n, p in enumerate(phrases):
             if p.role not in roles:
                 continue
@@ -193,7 +201,7 @@ def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Claus
             others = [q for q in phrases[n + 1:] + phrases[:n][::-1]
                       if q.role in ("context", "object") and not q.anaphor
                       and q.head not in lex.attributes and not lex.colour(q.head)
-                      and abs(q.start - p.end) <= 2]
+                      and (abs(q.start - p.end) <= 2 or p.start <= q.start < p.end)]
             if others:
                 return _repaired(lex, others[0], ()), clause
     return None
@@ -216,9 +224,12 @@ def _repaired(lex: Lexicon, p: NounPhrase, following: Sequence[NounPhrase]) -> N
     return p
 
 
-def relation_spans(lex: Lexicon, words: list[str]) -> list[tuple[int, int, str]]:
-    """(start, end, preposition) of each relation preposition in the words, longest first."""
-    preps = sorted(lex.relation_preps, key=lambda p: -len(p.split()))
+def relation_spans(lex: Lexicon, words: list[str], placing: bool = False
+                   ) -> list[tuple[int, int, str]]:
+    """(start, end, preposition) of each relation preposition in the words, longest first;
+    ``placing``: the words that only place an object ("add X to Y") count too."""
+    preps = sorted([*lex.relation_preps, *(lex.placement_preps if placing else ())],
+                   key=lambda p: -len(p.split()))
     taken: set[int] = set()
     out = []
     for prep in preps:

@@ -108,14 +108,15 @@ def _model_shares(llm: LLM, graph: SceneGraph, instruction: str, phrase: str,
                   ids: Sequence[str]) -> list[float]:
     """Log share of each candidate id as the model's answer to "which object is <phrase>?"."""
     memo: OrderedDict = vars(llm).setdefault("_ranking_scores", OrderedDict())
-    key = (instruction, phrase, tuple(ids), id(graph))
+    w, h = graph.image.width, graph.image.height
+    lines = "\n".join(object_line(graph.get(i), w, h) for i in ids)
+    # keyed by what the prompt shows: a clause sees a relabelled copy of the scene
+    key = (instruction, phrase, lines)
     if key in memo:
         return memo[key]
     keep = getattr(llm, "pin_current", None)
     if keep is not None:
         keep()   # the scene the last plan prompt evaluated survives this detour
-    w, h = graph.image.width, graph.image.height
-    lines = "\n".join(object_line(graph.get(i), w, h) for i in ids)
     prompt = llm.format_chat([
         {"role": "system", "content": _SYSTEM},
         {"role": "user", "content": f"Objects in the picture:\n{lines}\nInstruction: "

@@ -13,7 +13,8 @@ from ..palette import COLOR_NAMES
 from ..scene.model import SceneGraph
 from .intent import clause_ops, clauses
 from .normalize import copied_objects
-from .slots import Slots
+from .slots import Slots, slots
+from ..language import lexicon
 from ..llm.api import LLM
 from .phrases import named_objects
 from .ranking import Ranking, rank_clause, ranked_objects
@@ -82,15 +83,45 @@ def clause_ranking(graph: SceneGraph, clause: str, ops: set[str], llm: LLM | Non
     return rank_clause(graph, clause, ops, llm=llm, instruction=instruction)
 
 
+def clause_scenes(graph: SceneGraph, instruction: str, llm: LLM | None = None
+                  ) -> list[tuple[str, SceneGraph]]:
+    """Each clause with the scene as it reads it: an object an earlier clause replaced goes by
+    its new name ("replace the giraffe with a zebra\nadd a saddle to the zebra": the zebra is
+    the giraffe's object). Only a replacement whose object the wording settles renames."""
+    out = []
+    scene = graph
+    for clause in clauses(instruction):
+        out.append((clause, scene))
+        new = slots(clause).texts.get("with")
+        ops = clause_ops(clause)
+        if not new or not ops:
+            continue
+        found, _ = clause_referents(scene, clause, ops, llm, instruction)
+        if found and len(found) == 1:
+            scene = relabelled(scene, found[0], new[0])
+    return out
+
+
+def relabelled(graph: SceneGraph, object_id: str, text: str) -> SceneGraph:
+    """A copy of the scene where one object is the new thing ``text`` names: its label, and
+    its colour when the text names just one (other attributes were the old object's)."""
+    lex = lexicon()
+    colours = {c for c in map(lex.colour, text.split()) if c}
+    objects = [o if o.id != object_id else o.model_copy(update={
+        "label": text, "attributes": {"color": colours.pop()} if len(colours) == 1 else {}})
+        for o in graph.objects]
+    return graph.model_copy(update={"objects": objects})
+
+
 def named_targets(graph: SceneGraph, text: str, llm: LLM | None = None) -> list[str] | None:
     """The objects the action clauses' object phrases name or rank first, when each clause
     names its own (an add names none): the union, in graph order; else None."""
     ids: set[str] = set()
-    for clause in clauses(text):
+    for clause, scene in clause_scenes(graph, text, llm):
         ops = clause_ops(clause)
         if ops and ops <= {"add"}:
             continue
-        found, _ = clause_referents(graph, clause, ops, llm, text)
+        found, _ = clause_referents(scene, clause, ops, llm, text)
         if found is None and ops:
             return None   # a clause whose referent only the model can find
         ids.update(found or ())
