@@ -50,6 +50,7 @@ class Lexicon:
     positions: dict[str, tuple[str, str]] = field(default_factory=dict)   # "left": (x, min)
     ordinals: dict[str, int] = field(default_factory=dict)                # "second": 1
     relation_preps: dict[str, tuple[str, ...]] = field(default_factory=dict)   # "under": (under,)
+    placement_preps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "to": on / in
     negation: frozenset[str] = frozenset()         # "not", "no", "neither", "n't"
     scope_breaks: frozenset[str] = frozenset()     # "and", "but", "that": a negation ends there
     adjective_nouns: dict[str, str] = field(default_factory=dict)   # "wooden": "wood"
@@ -84,6 +85,7 @@ class Lexicon:
             positions={k: (v[0], v[1]) for k, v in data["positions"].items()},
             ordinals=dict(data["ordinals"]),
             relation_preps={k: tuple(v) for k, v in data["relation_preps"].items()},
+            placement_preps={k: tuple(v) for k, v in data["placement_preps"].items()},
             negation=frozenset(data["negation"]), scope_breaks=frozenset(data["scope_breaks"]),
             adjective_nouns=dict(data["adjective_nouns"]),
             materials=frozenset(data["materials"]), result_preps=tuple(data["result_preps"]),

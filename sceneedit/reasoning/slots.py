@@ -13,15 +13,16 @@ import re
 from dataclasses import dataclass, field
 
 from ..plan import PLACEMENT_RELATIONS
-from ..language import lexicon
+from ..language import lexicon, parse
 from .intent import clause_ops, clauses, make_result
-from .phrases import relation_spans, words_of
+from .phrases import fold, relation_spans, words_of
 
 TEXT_MAX = 40   # characters of a free-text field (with / what / style) in the decoding grammar
 
 # Placement words ("to the left of", "onto"), longest first: the lexicon's relation words.
-_PLACE_RE = "|".join(re.escape(p) for p in sorted(lexicon().relation_preps, key=len,
-                                                  reverse=True))
+_PLACE_RE = "|".join(re.escape(p) for p in sorted([*lexicon().relation_preps,
+                                                   *lexicon().placement_preps],
+                                                  key=len, reverse=True))
 _NEGATED = re.compile(r"\b(?:don'?t|do not|never|keep|not)\b")
 _ARTICLE = r"(?:(?:a|an|some|one|another|the) )?"
 
@@ -48,13 +49,37 @@ def _replacement(clause: str) -> str | None:
     if re.search(r"\b(copy|duplicate|clone) of\b", clause):
         return None   # an object in the picture: a ``source``, not new text
     m = re.search(rf".*\b(?:with|into|for) {_ARTICLE}([a-z][a-z' -]*)$", clause)  # the last
-    return _clean(m.group(1)) if m else None
+    return _clean(_one_named(clause, m.group(1))) if m else None
 
 
 def _added(clause: str) -> str | None:
     m = re.search(rf"\b(?:add|put|place|insert|draw) {_ARTICLE}([a-z][a-z' -]*?)"
                   rf"(?: (?:{_PLACE_RE})\b| (?:to|at) the\b|$)", clause)
-    return _clean(m.group(1)) if m else None
+    return _clean(_before_relative(clause, m.group(1))) if m else None
+
+
+def _one_named(clause: str, text: str) -> str:
+    """"one" stands for the noun of the object acted on: "change the person's hat to blue
+    one" asks for a blue hat."""
+    words = text.split()
+    if words[-1] not in ("one", "ones"):
+        return text
+    heads = [p.name for c in parse(clause).clauses for p in c.phrases
+             if p.role == "object" and p.head not in ("one", "ones")]
+    return " ".join([*words[:-1], heads[0]]) if heads else text
+
+
+def _before_relative(clause: str, text: str) -> str:
+    """The new object without the clause the parse hangs on it ("a puppy lying on the
+    cow's back" is a puppy)."""
+    words = text.split()
+    for c in parse(clause).clauses:
+        for p in c.phrases:
+            for rel in p.relative:
+                first = rel.split()[0]
+                if first in words[1:] and p.head in (fold(w) for w in words):
+                    return " ".join(words[:words.index(first, 1)])
+    return text
 
 
 def _style(clause: str) -> str | None:
@@ -69,21 +94,24 @@ def _style(clause: str) -> str | None:
     return _clean(m.group(1)) if m else None
 
 
-def _placement(clause: str) -> tuple[str | None, str | None]:
-    """The relation and the anchor phrase of the last placement phrase, by the lexicon's
+def _placement(clause: str) -> tuple[tuple[str, ...], str | None]:
+    """The relations and the anchor phrase of the last placement phrase, by the lexicon's
     relation words ("add the red flower on the ground near the lower cup" -> near, "lower
-    cup"; "left of it" -> left_of, "it")."""
+    cup"; "left of it" -> left_of, "it"): a relation word's first placement, or every one a
+    placing word allows ("add a vest to the surfer" -> on_top_of or inside)."""
     lex = lexicon()
     words = [w for w in words_of(clause) if w != ","]
-    spans = relation_spans(lex, words)
+    spans = relation_spans(lex, words, placing=True)
     for n in range(len(spans) - 1, -1, -1):
         start, end, prep = spans[n]
-        relation = next((r for r in lex.relation_preps[prep] if r in PLACEMENT_RELATIONS), None)
+        relations = tuple(r for r in lex.placement_preps.get(prep, ())
+                          if r in PLACEMENT_RELATIONS) \
+            or tuple(r for r in lex.relation_preps.get(prep, ()) if r in PLACEMENT_RELATIONS)[:1]
         stop = spans[n + 1][0] if n + 1 < len(spans) else len(words)
         anchor = [w for w in words[end:stop] if w not in ("the", "a", "an")]
-        if relation is not None and anchor:
-            return relation, " ".join(anchor)
-    return None, None
+        if relations and anchor:
+            return relations, " ".join(anchor)
+    return (), None
 
 
 def slots(instruction: str, feedback: str | None = None) -> Slots:
@@ -99,7 +127,7 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
     for clause in source:
         ops = clause_ops(clause)
         made = make_result(clause)   # "change the door to iron": the result's own words
-        result = _clean(made[1]) if made and made[1] else None
+        result = _clean(_one_named(clause, made[1])) if made and made[1] else None
         found = {"with": (_replacement(clause) or result) if "replace" in ops else None,
                  "what": _added(clause) if "add" in ops else None,
                  "style": (_style(clause) or result) if "restyle" in ops else None}
@@ -107,11 +135,10 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
             if value and value not in out.texts.get(name, []):
                 out.texts.setdefault(name, []).append(value)
         if ops & {"add", "move"}:
-            rel, anchor = _placement(clause)
-            free_placement |= rel is None
+            rels, anchor = _placement(clause)
+            free_placement |= not rels
             free_anchor |= anchor is None
-            if rel and rel not in out.relations:
-                out.relations.append(rel)
+            out.relations.extend(r for r in rels if r not in out.relations)
             if anchor and anchor not in out.anchors:
                 out.anchors.append(anchor)
     if free_placement:
