@@ -268,7 +268,10 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
     for a in acted:
         if not _is_np_head(a):
             continue
-        if (a.lemma_.lower() in lex.attributes or a.lemma_.lower() in lex.partitives) \
+        said = [c for c in a.children if c.dep_ in _SUBJECTS and _is_np_head(c)]
+        if "make" in ops and lex.colour(a.lower_) and said:
+            a = said[0]   # "make the brown star cyan" read as "star" the subject of "cyan"
+        elif (a.lemma_.lower() in lex.attributes or a.lemma_.lower() in lex.partitives) \
                 and _of_object(a) is not None:   # "the colour of X", "the slice of lemon"
             a = _of_object(a)
         elif "make" in ops and a.i == last and not any(t.lower_ in ("to", "into")

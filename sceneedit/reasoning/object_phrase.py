@@ -70,6 +70,17 @@ def unmatched(graph: SceneGraph, utterance: Utterance) -> list[NounPhrase]:
     return out
 
 
+def _options(graph: SceneGraph, phrase: NounPhrase) -> dict[str, list[str]]:
+    """What the model chooses among -> the objects each option is: the scene's labels, with
+    their colours when the phrase gives one ("the brown star" against "green star, red star":
+    a bare "star" would hide that none is brown)."""
+    out: dict[str, list[str]] = {}
+    for o in graph.objects:
+        name = f"{o.color} {o.label}" if phrase.colours and o.color else o.label
+        out.setdefault(name, []).append(o.id)
+    return out
+
+
 def _ask(llm: LLM, instruction: str, phrase: NounPhrase, labels: list[str]
          ) -> dict[str, float]:
     keep = getattr(llm, "pin_current", None)
@@ -94,13 +105,13 @@ def check_command_objects(llm: LLM | None, graph: SceneGraph, instruction: str,
     check = ObjectCheck(unmatched(graph, utterance))
     if not check.unmatched or llm is None or not graph.objects:
         return check
-    labels = list(dict.fromkeys(o.label for o in graph.objects))
     for phrase in check.unmatched:
-        scores = _ask(llm, instruction, phrase, labels)
+        options = _options(graph, phrase)
+        scores = _ask(llm, instruction, phrase, list(options))
         check.scores.update(scores)
         best = max(scores, key=scores.__getitem__)
         if best == NONE:
             check.absent.append(phrase)
         elif len(check.unmatched) == 1 and len(utterance.command_objects()) == 1:
-            check.ids = [o.id for o in graph.objects if o.label == best]
+            check.ids = options[best]
     return check

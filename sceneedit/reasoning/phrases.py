@@ -187,7 +187,10 @@ def object_phrase(utterance: Utterance, lex: Lexicon) -> tuple[NounPhrase, Claus
                 continue
             if p.head in lex.parts and not p.owner:
                 return None   # "the part of the wardrobe you pull": a description
-            if p.head not in lex.attributes and p.head not in lex.partitives:
+            # "the smallest shape" is a kind; "the shape of the table" an attribute
+            kind = p.head in lex.kinds and not p.owner and all(a.prep != "of"
+                                                               for a in p.attachments)
+            if kind or (p.head not in lex.attributes and p.head not in lex.partitives):
                 return _repaired(lex, p, phrases[n + 1:]), clause
             inner = next((a.phrase for a in p.attachments if a.prep == "of"), None)
             if inner is not None:   # "the two slices of cucumber": two of them
