@@ -46,7 +46,10 @@ def make_result(clause: str) -> tuple[str, str | None] | None:
         words = words[1:]
     if not words or words[0] not in lex.op_verbs.get("make", ()):
         return None
-    at = max((i for i, w in enumerate(words) if w in lex.result_preps), default=None)
+    # "to" that starts a place ("make the apple to the right of the lemon gray") is no result
+    places = [p.split() for p in lex.relation_preps if len(p.split()) > 1]
+    at = max((i for i, w in enumerate(words) if w in lex.result_preps
+              and not any(words[i:i + len(p)] == p for p in places)), default=None)
     if at is None or at < 2 or at == len(words) - 1:
         return None
     text = " ".join(w for w in words[at + 1:] if w not in ("a", "an", "the", "some"))

@@ -32,7 +32,7 @@ def _field_schema(model: type, name: str, ids: Sequence[str], slots: Slots
     if name in model.id_fields:
         return {"enum": list(ids)}
     if name == "color":
-        return {"enum": list(COLOR_NAMES)}
+        return {"enum": list(slots.colours or COLOR_NAMES)}
     if name == "relation":
         return {"enum": list(slots.relations or PLACEMENT_RELATIONS)}
     if name == "scale":

@@ -33,10 +33,11 @@ class Slots:
 
     texts: dict[str, list[str]] = field(default_factory=dict)   # with / what / style
     relations: list[str] = field(default_factory=list)          # add / move placement
+    colours: list[str] = field(default_factory=list)            # what a recolour asks for
     anchors: list[str] = field(default_factory=list)   # the phrases placements are relative to
 
     def __bool__(self) -> bool:
-        return bool(self.texts or self.relations)
+        return bool(self.texts or self.relations or self.colours)
 
 
 def _clean(text: str) -> str | None:
@@ -94,6 +95,24 @@ def _style(clause: str) -> str | None:
     return _clean(m.group(1)) if m else None
 
 
+def _colours_asked(clause: str) -> list[str]:
+    """The colours a recolour clause asks for: its colour words that describe no phrase ("make
+    the blue ring pink" -> pink; "make the mug blue and the plate red" -> blue, red); [] when
+    every one describes ("the same colour as the red plate"). The parse may take the result
+    for a description ("make the book red color"): a clause ending on a colour asks for it."""
+    lex = lexicon()
+    described = {c for cl in parse(clause).clauses for p in cl.phrases for c in p.colours}
+    words = [w for w in words_of(clause) if w not in (",", ".")]
+    # "the plane that is not orange": a negated colour describes
+    colours = [None if lex.negation & set(words[max(0, i - 2):i]) else lex.colour(w)
+               for i, w in enumerate(words)]
+    found = [c for c in dict.fromkeys(colours) if c and c not in described]
+    while words and words[-1] in lex.attributes:
+        words.pop()   # "... red color"
+    last = colours[len(words) - 1] if words else None
+    return found or ([last] if last else [])
+
+
 def _placement(clause: str) -> tuple[tuple[str, ...], str | None]:
     """The relations and the anchor phrase of the last placement phrase, by the lexicon's
     relation words ("add the red flower on the ground near the lower cup" -> near, "lower
@@ -124,6 +143,7 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
     out = Slots()
     free_placement = False   # a placing clause whose wording names no relation
     free_anchor = False      # ... or no anchor
+    free_colour = False      # a recolour whose wording ends on no colour
     for clause in source:
         ops = clause_ops(clause)
         made = make_result(clause)   # "change the door to iron": the result's own words
@@ -134,6 +154,10 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
         for name, value in found.items():
             if value and value not in out.texts.get(name, []):
                 out.texts.setdefault(name, []).append(value)
+        if "recolor" in ops:
+            colours = _colours_asked(clause)
+            free_colour |= not colours
+            out.colours.extend(c for c in colours if c not in out.colours)
         if ops & {"add", "move"}:
             rels, anchor = _placement(clause)
             free_placement |= not rels
@@ -145,6 +169,8 @@ def slots(instruction: str, feedback: str | None = None) -> Slots:
         out.relations = []
     if free_anchor:
         out.anchors = []
+    if free_colour:
+        out.colours = []
     if from_feedback:
         # "add the balloon ... instead": the one the instruction named ("a hot air balloon")
         named = [v for c in clauses(instruction) for v in [_replacement(c), _added(c)] if v]
