@@ -179,6 +179,10 @@ def rank_phrase(graph: SceneGraph, phrase: NounPhrase, *, llm: LLM | None = None
         shares = _model_shares(llm, graph, instruction, all_text(phrase), [c.id for c in close])
         for c, s in zip(close, shares):
             c.add(s, "model")
+        # the ones the evidence had already left behind are no likelier than the least
+        # likely of those asked: without this, shares (all negative) could lift them above
+        for c in cands[len(close):]:
+            c.add(min(shares), "model, not asked")
         cands.sort(key=lambda c: -c.score)
         asked = True
     top = cands[0].score
