@@ -94,3 +94,19 @@ def test_the_models_tie_break_reorders_only_the_candidates_it_was_asked_about():
                           instruction="remove the smallest ball")
     assert ranking.asked_model and ranking.ids == ["o2"]
     assert any("not asked" in e for e in ranking.candidates[-1].evidence)
+
+
+def test_a_make_clause_ending_on_a_colour_asks_for_it():
+    assert make_result("make the ball right next to the toy car white") == ("recolor", "white")
+    assert make_result("make the flower that turns to follow the sun orange") == \
+        ("recolor", "orange")
+
+
+def test_put_a_new_thing_adds_it_and_a_described_thing_is_no_object():
+    cmd = parse("Take the remote off the coffee table and put a bowl of popcorn on the table "
+                "instead.").command_objects()
+    assert cmd == []   # "a bowl of popcorn" is new: no "the scene has no bowl"
+    assert [p.text for p in parse("Put the cup on the table").command_objects()] == ["the cup"]
+    # "firefighters connect their hoses to" describes the thing; it names no object to find
+    assert [p.text for p in parse("Remove the thing firefighters connect their hoses to."
+                                  ).command_objects()] == ["the thing"]

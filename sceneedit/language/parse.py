@@ -149,7 +149,9 @@ def _fallback_command(clause: Clause, lex: Lexicon) -> Clause:
     body = [i for i, p in enumerate(phrases) if p.head != first]
     if body:
         i = body[0]
-        phrases[i] = _with_role(phrases[i], "new" if ops == ("add",) else "object")
+        p = phrases[i]
+        phrases[i] = _with_role(p, "new" if ops == ("add",) or ("add" in ops and p.indefinite)
+                                else "object")
     return Clause(index=clause.index, text=clause.text, kind="command", verb=first, ops=ops,
                   negated=clause.negated, phrases=tuple(phrases))
 
@@ -211,7 +213,7 @@ def _noun_phrase(t: Any, lex: Lexicon, role: Role = "context") -> NounPhrase:
         colours=tuple(c for c in colours if c), plural=plural,
         relative=tuple(t.doc[r.left_edge.i:r.right_edge.i + 1].text for r in relative),
         attachments=tuple(attachments), negated=negated, anaphor=anaphor, role=role,
-        owner=owners[0] if owners else None,
+        owner=owners[0] if owners else None, indefinite=_indefinite(t),
         start=left, end=t.i + 1)
 
 
@@ -246,10 +248,13 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
                 roles[s.i] = "subject"
         return roles
     acted: list[Any] = []
+    direct = any(c.dep_ == "dobj" for c in head.children)
     for c in head.children:
         if c.dep_ in ("dobj", "oprd", "attr") and _is_np_head(c) or c.dep_ == "dobj":
             acted.append(c)
-        elif c.dep_ in ("ccomp", "xcomp"):   # "make the mug red": the mug is its subject
+        elif c.dep_ in ("ccomp", "xcomp") and not direct:
+            # "make the mug red": the mug is its subject ("remove the thing firefighters
+            # connect their hoses to": with a direct object, the clause describes it)
             acted += [g for g in c.children if g.dep_ in _SUBJECTS | {"dobj"}
                       and _is_np_head(g)]
         elif c.dep_ in ("acomp", "dobj") and c.lower_ == "rid":   # "get rid of"
@@ -281,7 +286,7 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
                     and c.pos_ in _NOUNS]
             a = mods[-1] if mods else a
         for c in _conjuncts(a):
-            roles[c.i] = new_role
+            roles[c.i] = "new" if "add" in ops and _indefinite(c) else new_role
     replacing = "replace" in ops or "make" in ops or "swap" in ops
     placing = bool({"move", "add"} & set(ops))   # "put it on the table": where it goes
     for p in [c for c in head.children if c.dep_ in ("prep", "dative")] + [
@@ -301,6 +306,13 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
     if replacing:
         _last_new(roles, toks, ops, lex)
     return roles
+
+
+def _indefinite(t: Any) -> bool:
+    """"a bowl of popcorn", "two cups": a new thing ("put a bowl ... on the table" adds one),
+    where "the teddy bear" is one already there."""
+    dets = [c for c in t.children if c.dep_ in ("det", "nummod", "poss")]
+    return bool(dets) and all("Ind" in d.morph.get("Definite") or d.like_num for d in dets)
 
 
 def _last_new(roles: dict[int, Role], toks: list[Any], ops: tuple[str, ...], lex: Lexicon

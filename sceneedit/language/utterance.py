@@ -36,6 +36,7 @@ class NounPhrase:
     attachments: tuple[Attachment, ...] = ()
     negated: bool = False           # its description is negated ("not holding anything")
     owner: str | None = None        # head of a possessor: "person" in "the person's hat"
+    indefinite: bool = False        # "a bowl", "two cups": a new thing when something is put
     anaphor: bool = False           # "it", "them", "this object": points elsewhere
     antecedent: int | None = None   # clause index of the question an anaphor answers
     role: Role = "context"

@@ -63,6 +63,10 @@ def make_result(clause: str) -> tuple[str, str | None] | None:
         return "recolor", text
     if result[-1] in lex.materials or result[-1] in ("material", "texture", "style"):
         return "restyle", text
+    if lex.colour(words[-1]):
+        # "make the ball right next to the toy car white", "... that turns to follow the sun
+        # orange": the "to" was no result; a clause ending on a colour asks for it
+        return "recolor", words[-1]
     return "replace", text
 
 
