@@ -105,7 +105,7 @@ def test_a_make_clause_ending_on_a_colour_asks_for_it():
 def test_put_a_new_thing_adds_it_and_a_described_thing_is_no_object():
     cmd = parse("Take the remote off the coffee table and put a bowl of popcorn on the table "
                 "instead.").command_objects()
-    assert cmd == []   # "a bowl of popcorn" is new: no "the scene has no bowl"
+    assert list(cmd) == []   # "a bowl of popcorn" is new: no "the scene has no bowl"
     assert [p.text for p in parse("Put the cup on the table").command_objects()] == ["the cup"]
     # "firefighters connect their hoses to" describes the thing; it names no object to find
     assert [p.text for p in parse("Remove the thing firefighters connect their hoses to."
