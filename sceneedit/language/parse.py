@@ -149,9 +149,7 @@ def _fallback_command(clause: Clause, lex: Lexicon) -> Clause:
     body = [i for i, p in enumerate(phrases) if p.head != first]
     if body:
         i = body[0]
-        p = phrases[i]
-        phrases[i] = _with_role(p, "new" if ops == ("add",) or ("add" in ops and p.indefinite)
-                                else "object")
+        phrases[i] = _with_role(phrases[i], _acted_role(ops, phrases[i].indefinite))
     return Clause(index=clause.index, text=clause.text, kind="command", verb=first, ops=ops,
                   negated=clause.negated, phrases=tuple(phrases))
 
@@ -268,7 +266,6 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
         acted += [g] if g is not None else []
     if not acted and ops:   # a misparse left the verb without an object: the first phrase
         acted = [t for t in head.subtree if t.i > head.i and _is_np_head(t)][:1]
-    new_role: Role = "new" if ops and set(ops) <= {"add"} else "object"
     last = max((t.i for t in toks if t.pos_ != "PUNCT"), default=-1)
     for a in acted:
         if not _is_np_head(a):
@@ -286,7 +283,7 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
                     and c.pos_ in _NOUNS]
             a = mods[-1] if mods else a
         for c in _conjuncts(a):
-            roles[c.i] = "new" if "add" in ops and _indefinite(c) else new_role
+            roles[c.i] = _acted_role(ops, _indefinite(c))
     replacing = "replace" in ops or "make" in ops or "swap" in ops
     placing = bool({"move", "add"} & set(ops))   # "put it on the table": where it goes
     for p in [c for c in head.children if c.dep_ in ("prep", "dative")] + [
@@ -306,6 +303,13 @@ def _roles(head: Any, toks: list[Any], kind: str, ops: tuple[str, ...], lex: Lex
     if replacing:
         _last_new(roles, toks, ops, lex)
     return roles
+
+
+def _acted_role(ops: tuple[str, ...], indefinite: bool) -> Role:
+    """What a phrase the command acts on is: a new thing when the command only adds, or adds
+    among other readings ("put a bowl ... on the table") and the phrase is indefinite; else the
+    object to find."""
+    return "new" if ops and (set(ops) <= {"add"} or "add" in ops and indefinite) else "object"
 
 
 def _indefinite(t: Any) -> bool:
