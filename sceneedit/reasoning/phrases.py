@@ -52,25 +52,34 @@ class Description:
             parts = [p.text, *p.relative, *(f"{a.prep} {all_text(a.phrase)}"
                                             for a in p.attachments if not a.excludes)]
             words = words_of(" ".join(parts))
-        d = cls._negations(lex, [lex.adjective_nouns.get(w, w) for w in words])
+        # a negation inside a relative clause ends with it ("the person who is not in a
+        # tent, facing away ...": the clause's comma is gone from the parse's text)
+        ends = {i + len(rw) - 1 for rw in map(words_of, p.relative) if rw
+                for i in range(len(words)) if words[i:i + len(rw)] == rw}
+        d = cls._negations(lex, [lex.adjective_nouns.get(w, w) for w in words], ends)
         own = words_of(p.text)
         d.head = next((i + len(own) - 1 for i in range(len(words))
                        if words[i:i + len(own)] == own), len(own) - 1)
         return d
 
     @classmethod
-    def _negations(cls, lex: Lexicon, words: list[str]) -> "Description":
+    def _negations(cls, lex: Lexicon, words: list[str], ends: Iterable[int] = ()
+                   ) -> "Description":
         negated, scope = [], 0
         for n, w in enumerate(words):
-            # "except the blue one" / "other than" excludes what follows, as a negation does
-            starts = w in lex.negation or w in lex.exclusion or \
-                (n > 0 and f"{words[n - 1]} {w}" in lex.exclusion)
+            # "except the blue one" / "other than" excludes what follows, as a negation does;
+            # "away from the camera" negates the camera
+            pair = f"{words[n - 1]} {w}" if n > 0 else None
+            starts = w in lex.negation or w in lex.exclusion or pair in lex.exclusion \
+                or pair in lex.negation
             if starts:
                 scope = NEGATION_SCOPE
             elif w in lex.scope_breaks:
                 scope = 0
             negated.append(scope > 0 and not starts)
             scope = scope if starts else max(0, scope - 1)
+            if n in ends:
+                scope = 0
         return cls(words, negated)
 
     def free(self) -> list[tuple[int, str]]:
