@@ -28,6 +28,7 @@ class Candidate:
     label: str
     score: float = 0.0
     evidence: list[str] = field(default_factory=list)
+    refuted: bool = False   # a relation the phrase states does not hold for it
 
     def add(self, amount: float, reason: str) -> None:
         if amount:
@@ -146,6 +147,10 @@ def relation_evidence(lex: Lexicon, graph: SceneGraph, cands: list[Candidate],
                 c.add(sign * RELATION / (2 if k else 1), f"{p} {a}")
             elif predicates != ("near",):   # "near" is left out of crowded graphs: no news
                 c.add(-sign * RELATION / 2, f"not {predicates[0]} {anchor}")
+                # "the third zebra in a line of zebras": a relation within its own kind picks
+                # in a group, and the geometry misreads groups more often than a phrase
+                # names nothing
+                c.refuted = c.refuted or (sign > 0 and all(a.label != c.label for a in objs))
 
 
 def position_evidence(lex: Lexicon, graph: SceneGraph, cands: list[Candidate],

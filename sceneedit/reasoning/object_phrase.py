@@ -10,6 +10,11 @@ kind; its colour, when it gives one) is put to the model as a choice over the sc
 plus "none of these", scored by log-likelihood (the label-scoring path of ``described.py``);
 the plan is ``unresolved`` only when "none of these" wins. Otherwise the planner goes on with
 the winning label's objects.
+
+A phrase that does name objects, but states a relation that holds for none of them ("a wine
+glass on top of the stove", and no glass is on it: ``Ranking.refuted``), is put to the model
+the same way over those objects (their lines and relations) plus "none of these": a graph can
+miss a relation, so the evidence alone never says "none".
 """
 from __future__ import annotations
 
@@ -17,10 +22,15 @@ from dataclasses import dataclass, field
 
 from ..language import NounPhrase, Utterance, lexicon, parse
 from ..scene.model import SceneGraph
+from ..scene.text import object_line, relation_lines
 from .described import SYSTEM, _end_of_turn
 from ..llm.api import LLM
+from .phrases import object_phrase
+from .ranking import rank_phrase
 
 NONE = "none of these"
+_SYSTEM_IDS = f"You answer with the id of one object from the list, or \"{NONE}\"."
+SHOWN = 12   # objects (candidates first, then what they relate to) the refuted question lists
 
 
 @dataclass
@@ -30,6 +40,7 @@ class ObjectCheck:
     unmatched: list[NounPhrase]
     scores: dict[str, float] = field(default_factory=dict)   # label (and NONE) -> score
     absent: list[NounPhrase] = field(default_factory=list)   # phrases where NONE won
+    refuted: list[NounPhrase] = field(default_factory=list)  # named, but NONE won (relation)
     ids: list[str] | None = None   # the winning label's objects (one phrase only)
 
     @property
@@ -44,7 +55,7 @@ def _bare(p: NounPhrase) -> str:
                     else words)
 
 
-def _spelled(p: NounPhrase) -> str:
+def spelled_out(p: NounPhrase) -> str:
     """The phrase with what describes it: "the cat sleeping on the counter"."""
     return " ".join([p.text, *p.relative,
                      *(f"{a.prep} {a.phrase.text}" for a in p.attachments)])
@@ -90,11 +101,52 @@ def _ask(llm: LLM, instruction: str, phrase: NounPhrase, labels: list[str]
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": f"Objects in the picture: {', '.join(labels)}.\n"
                                     f"Instruction: {instruction}\nWhich object in the list is "
-                                    f"\"{_spelled(phrase)}\"? If none of them is, answer "
+                                    f"\"{spelled_out(phrase)}\"? If none of them is, answer "
                                     f"\"{NONE}\"."}]) + "Answer:"
     end = _end_of_turn(llm)
     options = [*labels, NONE]
     return dict(zip(options, llm.score(prompt, [f" {o}{end}" for o in options])))
+
+
+def _ask_objects(llm: LLM, graph: SceneGraph, instruction: str, phrase: NounPhrase,
+                 ids: list[str]) -> dict[str, float]:
+    """The model's score of each candidate id and of NONE, shown the candidates, what they
+    relate to and how."""
+    rels = [(r.subject, r.predicate, r.object) for r in graph.all_relations()
+            if r.subject in ids or r.object in ids]
+    shown = list(dict.fromkeys([*ids, *(x for s, _, o in rels for x in (s, o))]))[:SHOWN]
+    rels = [t for t in rels if t[0] in shown and t[2] in shown]
+    w, h = graph.image.width, graph.image.height
+    lines = "\n".join(object_line(graph.get(i), w, h) for i in shown)
+    keep = getattr(llm, "pin_current", None)
+    if keep is not None:
+        keep()
+    prompt = llm.format_chat([
+        {"role": "system", "content": _SYSTEM_IDS},
+        {"role": "user", "content": f"Objects in the picture:\n{lines}\nRelations:\n"
+                                    + "\n".join(relation_lines(rels) or ["none"])
+                                    + f"\nInstruction: {instruction}\nWhich object is "
+                                    f"\"{spelled_out(phrase)}\"? If none of them is, answer "
+                                    f"\"{NONE}\"."}]) + "Answer:"
+    end = _end_of_turn(llm)
+    options = [*ids, NONE]
+    return dict(zip(options, llm.score(prompt, [f" {o}{end}" for o in options])))
+
+
+def _check_refuted(llm: LLM, graph: SceneGraph, instruction: str, utterance: Utterance,
+                   check: "ObjectCheck") -> None:
+    found = object_phrase(utterance, lexicon())
+    if found is None:
+        return
+    phrase, clause = found
+    ranking = rank_phrase(graph, phrase, clause=clause,
+                          destinations=bool(set(clause.ops) & {"move", "add"}))
+    if ranking is None or not ranking.refuted:
+        return
+    scores = _ask_objects(llm, graph, instruction, phrase, [c.id for c in ranking.candidates])
+    check.scores.update(scores)
+    if max(scores, key=scores.__getitem__) == NONE:
+        check.refuted.append(phrase)
 
 
 def check_command_objects(llm: LLM | None, graph: SceneGraph, instruction: str,
@@ -103,7 +155,10 @@ def check_command_objects(llm: LLM | None, graph: SceneGraph, instruction: str,
     no scoring model (``llm`` None), nothing is decided: the planner's model decides."""
     utterance = utterance or parse(instruction)
     check = ObjectCheck(unmatched(graph, utterance))
-    if not check.unmatched or llm is None or not graph.objects:
+    if llm is None or not graph.objects:
+        return check
+    if not check.unmatched:
+        _check_refuted(llm, graph, instruction, utterance, check)
         return check
     for phrase in check.unmatched:
         options = _options(graph, phrase)

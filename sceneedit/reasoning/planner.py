@@ -22,7 +22,7 @@ from .described import described_targets
 from .intent import clause_ops, clauses, hinted_ops
 from ..llm.api import LLM, LLMStats
 from .normalize import copied_objects, normalize_edits
-from .object_phrase import check_command_objects
+from .object_phrase import spelled_out, check_command_objects
 from .per_clause import one_edit_per_clause
 from .plurals import expand_plurals
 from .prompt import build_messages, static_messages
@@ -84,11 +84,13 @@ class Planner:
         # names go back as "missing" so perception can look for them (refinement loop).
         checked = None if feedback else check_command_objects(
             self.llm if self.score_referents else None, graph, instruction)
-        if checked is not None and checked.absent:
+        if checked is not None and (checked.absent or checked.refuted):
+            said = [f"the scene has no {' and no '.join(checked.missing)}"] * bool(checked.absent)
+            said += [f"nothing in the scene is {spelled_out(p)!r}" for p in checked.refuted]
             plan = Plan(instruction=instruction, graph=None, edits=[],
                         reasoning="asked which object the instruction acts on, the model "
                                   "chose 'none of these'",
-                        unresolved="the scene has no " + " and no ".join(checked.missing))
+                        unresolved="; ".join(said))
             return PlanResult(plan, checked.missing, [], time.perf_counter() - t0,
                               self._stats_since(stats_before), checked.scores)
         ids = graph.ids

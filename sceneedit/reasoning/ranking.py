@@ -80,6 +80,12 @@ class Ranking:
         return [c.id for c in self.candidates if c.score >= self.best.score - CLOSE]
 
     @property
+    def refuted(self) -> bool:
+        """Every candidate fails a relation the phrase states ("a wine glass on the stove",
+        and no glass is on it): maybe none is meant, which only the model can weigh."""
+        return all(c.refuted for c in self.candidates)
+
+    @property
     def ambiguous(self) -> bool:
         return (not self.plural and len(self.candidates) > 1
                 and self.candidates[0].score - self.candidates[1].score < AMBIGUOUS)

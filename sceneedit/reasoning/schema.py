@@ -119,19 +119,3 @@ def plan_schema(ids: Sequence[str], ops: Iterable[str] | None = None,
         "required": ["reasoning", "edits", "unresolved", "missing"],
         "additionalProperties": False,
     }
-
-
-def referent_schema(ids: Sequence[str]) -> dict[str, Any]:
-    """Which objects does the instruction refer to? Ids from the graph, or none."""
-    return {
-        "type": "object",
-        "properties": {
-            "reasoning": {"type": "string", "maxLength": REASON_MAX},
-            "objects": {"type": "array", "items": {"enum": list(ids)}, "maxItems": MAX_EDITS},
-            "missing": {"type": "array", "items": {"type": "string", "maxLength": TEXT_MAX},
-                        "maxItems": 4},
-        },
-        "required": ["reasoning", "objects", "missing"],
-        "additionalProperties": False,
-    }
-
